@@ -1,0 +1,138 @@
+package io.nuscape.core;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every setting NuScape reads, taken from environment variables ({@code NUSCAPE_*}), validated once at
+ * start-up. The README's configuration table lists the same names and defaults.
+ */
+public record Settings(
+        String redisUrl,
+        boolean redisCluster,
+        String redisPrefix,
+        int redisTimeoutMs,
+        int streamShards,
+        Optional<String> jwtKeysJson,
+        Optional<String> jwtKeysSecretArn,
+        int jwtKeysRefreshSeconds,
+        String jwtIssuer,
+        String jwtAudience,
+        int maxEventsPerBatch,
+        int maxBodyBytes,
+        long defaultRateLimitPerMinute,
+        long backlogMaxEntries,
+        int retryAfterSeconds,
+        int idempotencyTtlSeconds,
+        long dlqMaxEntries,
+        Optional<URI> awsEndpoint,
+        String logLevel,
+        String databaseUrl,
+        String databaseUser,
+        Optional<String> databasePassword,
+        Optional<String> databaseSecretArn) {
+
+    /** Settings from the process environment. */
+    public static Settings fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    /** Settings from a variable map (tests and the local runtime pass their own). */
+    public static Settings from(Map<String, String> env) {
+        Reader r = new Reader(env);
+        Settings s = new Settings(
+                r.string("NUSCAPE_REDIS_URL", "redis://localhost:6379"),
+                r.bool("NUSCAPE_REDIS_CLUSTER", false),
+                r.string("NUSCAPE_REDIS_PREFIX", "nuscape"),
+                r.integer("NUSCAPE_REDIS_TIMEOUT_MS", 2000, 50, 25_000),
+                r.integer("NUSCAPE_STREAM_SHARDS", 1, 1, 1024),
+                r.optional("NUSCAPE_JWT_KEYS"),
+                r.optional("NUSCAPE_JWT_KEYS_SECRET_ARN"),
+                r.integer("NUSCAPE_JWT_KEYS_REFRESH_SECONDS", 300, 0, 86_400),
+                r.string("NUSCAPE_JWT_ISSUER", "nuscape"),
+                r.string("NUSCAPE_JWT_AUDIENCE", "nuscape"),
+                r.integer("NUSCAPE_MAX_EVENTS_PER_BATCH", 1000, 1, 100_000),
+                r.integer("NUSCAPE_MAX_BODY_BYTES", 1 << 20, 1024, 6 << 20),
+                r.longValue("NUSCAPE_RATE_LIMIT_DEFAULT_PER_MINUTE", 120_000, 0, Long.MAX_VALUE / 2),
+                r.longValue("NUSCAPE_BACKLOG_MAX_ENTRIES", 100_000, 1, Long.MAX_VALUE / 2),
+                r.integer("NUSCAPE_RETRY_AFTER_SECONDS", 5, 1, 3600),
+                r.integer("NUSCAPE_IDEMPOTENCY_TTL_SECONDS", 48 * 3600, 60, 30 * 86_400),
+                r.longValue("NUSCAPE_DLQ_MAX_ENTRIES", 1_000_000, 1000, Long.MAX_VALUE / 2),
+                r.optional("NUSCAPE_AWS_ENDPOINT_URL").map(Reader::uri),
+                r.string("NUSCAPE_LOG_LEVEL", "INFO").toUpperCase(java.util.Locale.ROOT),
+                r.string("NUSCAPE_DATABASE_URL", "jdbc:postgresql://localhost:5432/nuscape"),
+                r.string("NUSCAPE_DATABASE_USER", "nuscape"),
+                r.optional("NUSCAPE_DATABASE_PASSWORD"),
+                r.optional("NUSCAPE_DATABASE_SECRET_ARN"));
+        if (!s.databaseUrl.startsWith("jdbc:postgresql://")) {
+            throw new ConfigException("NUSCAPE_DATABASE_URL must be a JDBC URL starting with jdbc:postgresql://");
+        }
+        if (!s.redisPrefix.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new ConfigException("NUSCAPE_REDIS_PREFIX must be 1-64 characters of [A-Za-z0-9_.-], got '"
+                    + s.redisPrefix + "'");
+        }
+        if (!s.redisUrl.startsWith("redis://") && !s.redisUrl.startsWith("rediss://")) {
+            throw new ConfigException("NUSCAPE_REDIS_URL must start with redis:// or rediss://");
+        }
+        if (!java.util.List.of("DEBUG", "INFO", "WARN", "ERROR").contains(s.logLevel)) {
+            throw new ConfigException("NUSCAPE_LOG_LEVEL must be DEBUG, INFO, WARN or ERROR, got '" + s.logLevel + "'");
+        }
+        return s;
+    }
+
+    /** A copy with some variables overridden; for tests and the local runtime. */
+    public static Settings with(Map<String, String> base, Map<String, String> overrides) {
+        var merged = new java.util.HashMap<>(base);
+        merged.putAll(overrides);
+        return from(merged);
+    }
+
+    private record Reader(Map<String, String> env) {
+        Optional<String> optional(String name) {
+            String v = env.get(name);
+            return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+        }
+
+        String string(String name, String fallback) {
+            return optional(name).orElse(fallback);
+        }
+
+        boolean bool(String name, boolean fallback) {
+            return optional(name).map(v -> switch (v.toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "1", "yes" -> true;
+                case "false", "0", "no" -> false;
+                default -> throw new ConfigException(name + " must be true or false, got '" + v + "'");
+            }).orElse(fallback);
+        }
+
+        int integer(String name, int fallback, int min, int max) {
+            return (int) longValue(name, fallback, min, max);
+        }
+
+        long longValue(String name, long fallback, long min, long max) {
+            Optional<String> v = optional(name);
+            if (v.isEmpty()) {
+                return fallback;
+            }
+            long parsed;
+            try {
+                parsed = Long.parseLong(v.get());
+            } catch (NumberFormatException e) {
+                throw new ConfigException(name + " must be a whole number, got '" + v.get() + "'");
+            }
+            if (parsed < min || parsed > max) {
+                throw new ConfigException(name + " must be between " + min + " and " + max + ", got " + parsed);
+            }
+            return parsed;
+        }
+
+        static URI uri(String v) {
+            try {
+                return URI.create(v);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("NUSCAPE_AWS_ENDPOINT_URL is not a URL: " + v, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.nuscape.ingest;
+
+import static io.nuscape.ingest.IngestFixture.batch;
+import static io.nuscape.ingest.IngestFixture.events;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.nuscape.core.auth.Scope;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** Rate limit per account and backlog cap: 429 / 503 with Retry-After, nothing queued, nothing trimmed. */
+class IngestLimitsTest {
+
+    @Test
+    void theAccountRateLimitAnswers429WithRetryAfterAndPolicyOverridesTheDefault() {
+        try (IngestFixture f = new IngestFixture("rate", Map.of("NUSCAPE_RATE_LIMIT_DEFAULT_PER_MINUTE", "100"))) {
+            UUID account = UUID.randomUUID();
+            String token = f.token(account, UUID.randomUUID(), Set.of(Scope.INGEST), 0);
+            for (int i = 0; i < 2; i++) {
+                assertEquals(202, f.post(token, batch(UUID.randomUUID(), events(50))).getStatusCode());
+            }
+            int entries = f.streamEntries().size();
+            APIGatewayV2HTTPResponse limited = f.post(token, batch(UUID.randomUUID(), events(50)));
+            IngestContractTestSupport.assertError(limited, 429, "rate_limited", "rate limit");
+            long retryAfter = Long.parseLong(limited.getHeaders().get("Retry-After"));
+            assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
+            assertEquals(entries, f.streamEntries().size());
+
+            // Another account has its own bucket.
+            assertEquals(202, f.post(f.token(UUID.randomUUID(), UUID.randomUUID(), Set.of(Scope.INGEST), 0),
+                    batch(UUID.randomUUID(), events(50))).getStatusCode());
+
+            // The control plane raises this account's limit; ingest sees it at once.
+            f.control.setRateLimit(account, 1_000_000);
+            f.redis.del(f.keys.rate(f.keys.shardOf(account), account));
+            assertEquals(202, f.post(token, batch(UUID.randomUUID(), events(50))).getStatusCode());
+            // A limit of 0 blocks the account.
+            f.control.setRateLimit(account, 0);
+            IngestContractTestSupport.assertError(f.post(token, batch(UUID.randomUUID(), events(1))), 429, "rate_limited", "");
+        }
+    }
+
+    @Test
+    void overTheBacklogCapIngestAnswers503AndTrimsNothing() {
+        try (IngestFixture f = new IngestFixture("backlog", Map.of("NUSCAPE_BACKLOG_MAX_ENTRIES", "3", "NUSCAPE_RETRY_AFTER_SECONDS", "7"))) {
+            String token = f.token(UUID.randomUUID(), UUID.randomUUID(), Set.of(Scope.INGEST), 0);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(202, f.post(token, batch(UUID.randomUUID(), events(5))).getStatusCode());
+            }
+            var before = f.streamEntries();
+            APIGatewayV2HTTPResponse r = f.post(token, batch(UUID.randomUUID(), events(5)));
+            IngestContractTestSupport.assertError(r, 503, "unavailable", "backlog");
+            assertEquals("7", r.getHeaders().get("Retry-After"));
+            var after = f.streamEntries();
+            assertEquals(before.size(), after.size());
+            assertEquals(before.get(0).getId(), after.get(0).getId(), "the oldest undrained entry is still there");
+        }
+    }
+}

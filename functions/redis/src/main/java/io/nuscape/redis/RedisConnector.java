@@ -1,0 +1,116 @@
+package io.nuscape.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.nuscape.core.Settings;
+import io.nuscape.core.queue.QueueUnavailableException;
+import java.time.Duration;
+
+/**
+ * One lazily opened Lettuce connection to Redis, standalone or cluster ({@code NUSCAPE_REDIS_CLUSTER}),
+ * plain or TLS ({@code rediss://}). Commands fail fast when Redis is unreachable (no queueing while
+ * disconnected, a fixed command timeout), so callers answer 503 long before API Gateway's 30 s. For
+ * SnapStart, {@link #disconnect()} before the snapshot and {@link #connection()} after restore.
+ */
+public final class RedisConnector implements AutoCloseable {
+    private final ClientResources resources;
+    private final RedisURI uri;
+    private final boolean cluster;
+    private final Duration timeout;
+    private RedisClient standaloneClient;
+    private RedisClusterClient clusterClient;
+    private volatile StatefulConnection<String, String> connection;
+    private volatile RedisClusterCommands<String, String> commands;
+
+    public RedisConnector(Settings settings) {
+        this(settings.redisUrl(), settings.redisCluster(), Duration.ofMillis(settings.redisTimeoutMs()));
+    }
+
+    public RedisConnector(String url, boolean cluster, Duration timeout) {
+        this.uri = RedisURI.create(url);
+        this.uri.setTimeout(timeout);
+        this.cluster = cluster;
+        this.timeout = timeout;
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+    }
+
+    /** Synchronous commands on the shared connection, opening it first if needed. Thread-safe; Lettuce pipelines. */
+    public RedisClusterCommands<String, String> commands() {
+        RedisClusterCommands<String, String> c = commands;
+        return c != null ? c : connect();
+    }
+
+    private synchronized RedisClusterCommands<String, String> connect() {
+        if (commands != null) {
+            return commands;
+        }
+        SocketOptions socket = SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build();
+        TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
+        try {
+            if (cluster) {
+                if (clusterClient == null) {
+                    clusterClient = RedisClusterClient.create(resources, uri);
+                    clusterClient.setOptions(ClusterClientOptions.builder()
+                            .socketOptions(socket)
+                            .timeoutOptions(timeouts)
+                            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                            .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                                    .enableAllAdaptiveRefreshTriggers().build())
+                            .build());
+                }
+                StatefulRedisClusterConnection<String, String> c = clusterClient.connect();
+                connection = c;
+                commands = c.sync();
+            } else {
+                if (standaloneClient == null) {
+                    standaloneClient = RedisClient.create(resources, uri);
+                    standaloneClient.setOptions(ClientOptions.builder()
+                            .socketOptions(socket)
+                            .timeoutOptions(timeouts)
+                            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                            .build());
+                }
+                StatefulRedisConnection<String, String> c = standaloneClient.connect();
+                connection = c;
+                commands = c.sync();
+            }
+            return commands;
+        } catch (RuntimeException e) {
+            throw new QueueUnavailableException("cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort(), e);
+        }
+    }
+
+    /** Closes the connection (kept clients and threads stay); the next {@link #commands()} opens a new one. */
+    public synchronized void disconnect() {
+        StatefulConnection<String, String> c = connection;
+        commands = null;
+        connection = null;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        disconnect();
+        if (standaloneClient != null) {
+            standaloneClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        if (clusterClient != null) {
+            clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,35 @@
+package io.nuscape.redis;
+
+import io.nuscape.core.queue.ControlPlaneCache;
+import java.util.UUID;
+
+/** {@link ControlPlaneCache} in the shard's Redis keys that {@code ingest.lua} reads. */
+public final class RedisControlPlaneCache implements ControlPlaneCache {
+    private final RedisConnector redis;
+    private final StreamKeys keys;
+
+    public RedisControlPlaneCache(RedisConnector redis, StreamKeys keys) {
+        this.redis = redis;
+        this.keys = keys;
+    }
+
+    @Override
+    public void setMinimumTokenGeneration(UUID accountId, UUID deviceId, long generation) {
+        redis.commands().hset(keys.device(keys.shardOf(accountId), deviceId), "min_gen", Long.toString(generation));
+    }
+
+    @Override
+    public void markErased(UUID accountId, UUID deviceId) {
+        redis.commands().hset(keys.device(keys.shardOf(accountId), deviceId), "erased", "1");
+    }
+
+    @Override
+    public void setRateLimit(UUID accountId, long eventsPerMinute) {
+        String key = keys.policy(keys.shardOf(accountId), accountId);
+        if (eventsPerMinute < 0) {
+            redis.commands().hdel(key, "rate_limit_events_per_minute");
+        } else {
+            redis.commands().hset(key, "rate_limit_events_per_minute", Long.toString(eventsPerMinute));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.nuscape.redis;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.nuscape.core.Settings;
+import io.nuscape.core.queue.EnqueueOutcome;
+import io.nuscape.core.queue.EnqueueRequest;
+import io.nuscape.core.queue.EventQueue;
+import io.nuscape.core.queue.QueueUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The event queue on Redis Streams: each request is one {@code EVALSHA} of {@code ingest.lua}, which checks
+ * revocation, batch idempotency, backlog and the rate limit, appends one stream entry, records rejected
+ * events in the dead-letter stream and counts, all atomically on one shard's slot.
+ */
+public final class RedisEventQueue implements EventQueue {
+    static final String SCRIPT = load("ingest.lua");
+    static final String SHA = sha1(SCRIPT);
+
+    private final RedisConnector redis;
+    private final StreamKeys keys;
+    private final long defaultRatePerMinute;
+    private final long backlogMaxEntries;
+    private final int idempotencyTtlSeconds;
+    private final long dlqMaxEntries;
+
+    public RedisEventQueue(RedisConnector redis, Settings settings) {
+        this(redis, new StreamKeys(settings.redisPrefix(), settings.streamShards()), settings.defaultRateLimitPerMinute(),
+                settings.backlogMaxEntries(), settings.idempotencyTtlSeconds(), settings.dlqMaxEntries());
+    }
+
+    public RedisEventQueue(RedisConnector redis, StreamKeys keys, long defaultRatePerMinute, long backlogMaxEntries,
+                           int idempotencyTtlSeconds, long dlqMaxEntries) {
+        this.redis = redis;
+        this.keys = keys;
+        this.defaultRatePerMinute = defaultRatePerMinute;
+        this.backlogMaxEntries = backlogMaxEntries;
+        this.idempotencyTtlSeconds = idempotencyTtlSeconds;
+        this.dlqMaxEntries = dlqMaxEntries;
+    }
+
+    @Override
+    public EnqueueOutcome enqueue(EnqueueRequest r) {
+        int shard = keys.shardOf(r.accountId());
+        String batchId = r.batchId().orElse("");
+        String[] k = {
+            keys.stream(shard),
+            keys.deadLetters(shard),
+            r.batchId().isPresent() ? keys.batch(shard, r.deviceId(), batchId) : keys.noBatch(shard),
+            keys.rate(shard, r.accountId()),
+            keys.policy(shard, r.accountId()),
+            keys.device(shard, r.deviceId()),
+            keys.stats(shard),
+        };
+        String[] argv = {
+            Long.toString(r.tokenGeneration()),
+            r.batchId().isPresent() ? "1" : "0",
+            Integer.toString(r.cost()),
+            Long.toString(defaultRatePerMinute),
+            Long.toString(backlogMaxEntries),
+            Integer.toString(idempotencyTtlSeconds),
+            Integer.toString(r.acceptedCount()),
+            Integer.toString(r.rejectedCount()),
+            r.answer(),
+            r.encodedEvents(),
+            r.accountId().toString(),
+            r.deviceId().toString(),
+            batchId,
+            r.deadLetter(),
+            Long.toString(dlqMaxEntries),
+            "run",
+        };
+        List<Object> reply = run(k, argv);
+        String status = (String) reply.get(0);
+        return switch (status) {
+            case "ok" -> new EnqueueOutcome.Accepted((String) reply.get(1));
+            case "duplicate" -> new EnqueueOutcome.Duplicate((String) reply.get(1));
+            case "revoked" -> new EnqueueOutcome.Revoked();
+            case "rate" -> new EnqueueOutcome.RateLimited(Long.parseLong((String) reply.get(1)));
+            case "backlog" -> new EnqueueOutcome.Backlogged();
+            default -> throw new IllegalStateException("ingest script answered " + status);
+        };
+    }
+
+    /** Connects, loads the script and runs it read-only, so a SnapStart snapshot holds warm code paths. */
+    @Override
+    public void prime() {
+        UUID zero = new UUID(0, 0);
+        String[] k = {keys.stream(0), keys.deadLetters(0), keys.noBatch(0), keys.rate(0, zero), keys.policy(0, zero),
+            keys.device(0, zero), keys.stats(0)};
+        String[] argv = {"0", "0", "0", "0", "0", "0", "0", "0", "", "", "", "", "", "", "0", "probe"};
+        run(k, argv);
+    }
+
+    private List<Object> run(String[] k, String[] argv) {
+        try {
+            RedisClusterCommands<String, String> c = redis.commands();
+            try {
+                return c.evalsha(SHA, ScriptOutputType.MULTI, k, argv);
+            } catch (RedisNoScriptException e) {
+                // First use on this server (or after a restart/failover): EVAL caches it there.
+                return c.eval(SCRIPT, ScriptOutputType.MULTI, k, argv);
+            }
+        } catch (RedisCommandExecutionException e) {
+            if (String.valueOf(e.getMessage()).startsWith("OOM")) {
+                throw new QueueUnavailableException("Redis is out of memory", e);
+            }
+            throw e;
+        } catch (RedisException e) {
+            throw new QueueUnavailableException("Redis did not answer: " + e.getMessage(), e);
+        }
+    }
+
+    public StreamKeys keys() {
+        return keys;
+    }
+
+    private static String load(String name) {
+        try (InputStream in = RedisEventQueue.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha1(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.nuscape.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.zip.CRC32;
+
+/**
+ * The Redis key layout. An account always maps to the same shard {@code n}; every key of that shard carries
+ * the hash tag {@code {n}}, so that one request's script touches a single cluster slot:
+ * <pre>
+ *   {prefix}:events:{n}              the stream (consumer group proc-1)
+ *   {prefix}:dlq:{n}                 the dead-letter stream
+ *   {prefix}:{n}:batch:{dev}:{batch} first answer to a batch, for 48 h
+ *   {prefix}:{n}:rate:{acct}         token bucket
+ *   {prefix}:{n}:policy:{acct}       account limits written by the control plane
+ *   {prefix}:{n}:device:{dev}        revocation: erased flag and lowest valid token generation
+ *   {prefix}:{n}:stats               counters for /metrics-lite
+ * </pre>
+ */
+public record StreamKeys(String prefix, int shards) {
+    public static final String CONSUMER_GROUP = "proc-1";
+
+    public StreamKeys {
+        if (shards < 1) {
+            throw new IllegalArgumentException("shards must be at least 1");
+        }
+    }
+
+    /** The shard of an account: CRC-32 of its canonical text, so every language and version agrees. */
+    public int shardOf(UUID account) {
+        if (shards == 1) {
+            return 0;
+        }
+        CRC32 crc = new CRC32();
+        crc.update(account.toString().getBytes(StandardCharsets.US_ASCII));
+        return (int) (crc.getValue() % shards);
+    }
+
+    public String stream(int shard) {
+        return prefix + ":events:{" + shard + "}";
+    }
+
+    public String deadLetters(int shard) {
+        return prefix + ":dlq:{" + shard + "}";
+    }
+
+    public String batch(int shard, UUID device, String batchId) {
+        return tagged(shard) + ":batch:" + device + ":" + batchId;
+    }
+
+    /** A key of the shard's slot that is never written: stands in for the batch key when there is none. */
+    public String noBatch(int shard) {
+        return tagged(shard) + ":batch:-";
+    }
+
+    public String rate(int shard, UUID account) {
+        return tagged(shard) + ":rate:" + account;
+    }
+
+    public String policy(int shard, UUID account) {
+        return tagged(shard) + ":policy:" + account;
+    }
+
+    public String device(int shard, UUID device) {
+        return tagged(shard) + ":device:" + device;
+    }
+
+    public String stats(int shard) {
+        return tagged(shard) + ":stats";
+    }
+
+    private String tagged(int shard) {
+        return prefix + ":{" + shard + "}";
+    }
+}
