@@ -115,7 +115,7 @@ public final class IngestService {
                 batch.accepted().size(),
                 batch.rejected().size(),
                 batch.total(),
-                batch.accepted().isEmpty() ? "" : EventCodec.encode(batch.accepted()),
+                batch.accepted().isEmpty() ? new byte[0] : EventCodec.encode(batch.accepted()),
                 batch.rejected().isEmpty() ? "" : deadLetter(batch),
                 answerBody);
         EnqueueOutcome outcome = queue.enqueue(request);

@@ -76,7 +76,7 @@ class IngestContractTest {
         assertEquals(device.toString(), entry.get("dev"));
         assertEquals(batchId.toString(), entry.get("batch"));
         assertEquals("50", entry.get("n"));
-        List<UsageEvent> decoded = EventCodec.decode(entry.get("events"));
+        List<UsageEvent> decoded = EventCodec.decode(entry.get("events").getBytes(StandardCharsets.UTF_8));
         assertEquals(50, decoded.size());
         assertEquals(Json.MAPPER.readTree(evs.get(0)).get("event_id").asText(), decoded.get(0).eventId());
     }

@@ -5,6 +5,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
@@ -22,7 +25,11 @@ import java.time.Duration;
  * One lazily opened Lettuce connection to Redis, standalone or cluster ({@code NUSCAPE_REDIS_CLUSTER}),
  * plain or TLS ({@code rediss://}). Commands fail fast when Redis is unreachable (no queueing while
  * disconnected, a fixed command timeout), so callers answer 503 long before API Gateway's 30 s. For
- * SnapStart, {@link #disconnect()} before the snapshot and {@link #connection()} after restore.
+ * SnapStart, {@link #disconnect()} before the snapshot and {@link #commands()} after restore.
+ *
+ * <p>Keys are strings; values are bytes that callers encode on their own threads. Lettuce would otherwise
+ * UTF-8-encode every value on its single event-loop thread, byte by byte into a direct buffer, which
+ * made that thread the bottleneck of the whole ingest path.
  */
 public final class RedisConnector implements AutoCloseable {
     private final ClientResources resources;
@@ -31,8 +38,10 @@ public final class RedisConnector implements AutoCloseable {
     private final Duration timeout;
     private RedisClient standaloneClient;
     private RedisClusterClient clusterClient;
-    private volatile StatefulConnection<String, String> connection;
-    private volatile RedisClusterCommands<String, String> commands;
+    static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+    private volatile StatefulConnection<String, byte[]> connection;
+    private volatile RedisClusterCommands<String, byte[]> commands;
 
     public RedisConnector(Settings settings) {
         this(settings.redisUrl(), settings.redisCluster(), Duration.ofMillis(settings.redisTimeoutMs()));
@@ -47,12 +56,12 @@ public final class RedisConnector implements AutoCloseable {
     }
 
     /** Synchronous commands on the shared connection, opening it first if needed. Thread-safe; Lettuce pipelines. */
-    public RedisClusterCommands<String, String> commands() {
-        RedisClusterCommands<String, String> c = commands;
+    public RedisClusterCommands<String, byte[]> commands() {
+        RedisClusterCommands<String, byte[]> c = commands;
         return c != null ? c : connect();
     }
 
-    private synchronized RedisClusterCommands<String, String> connect() {
+    private synchronized RedisClusterCommands<String, byte[]> connect() {
         if (commands != null) {
             return commands;
         }
@@ -70,7 +79,7 @@ public final class RedisConnector implements AutoCloseable {
                                     .enableAllAdaptiveRefreshTriggers().build())
                             .build());
                 }
-                StatefulRedisClusterConnection<String, String> c = clusterClient.connect();
+                StatefulRedisClusterConnection<String, byte[]> c = clusterClient.connect(CODEC);
                 connection = c;
                 commands = c.sync();
             } else {
@@ -82,7 +91,7 @@ public final class RedisConnector implements AutoCloseable {
                             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                             .build());
                 }
-                StatefulRedisConnection<String, String> c = standaloneClient.connect();
+                StatefulRedisConnection<String, byte[]> c = standaloneClient.connect(CODEC);
                 connection = c;
                 commands = c.sync();
             }
@@ -94,7 +103,7 @@ public final class RedisConnector implements AutoCloseable {
 
     /** Closes the connection (kept clients and threads stay); the next {@link #commands()} opens a new one. */
     public synchronized void disconnect() {
-        StatefulConnection<String, String> c = connection;
+        StatefulConnection<String, byte[]> c = connection;
         commands = null;
         connection = null;
         if (c != null) {

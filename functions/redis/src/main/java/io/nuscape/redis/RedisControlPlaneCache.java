@@ -1,6 +1,7 @@
 package io.nuscape.redis;
 
 import io.nuscape.core.queue.ControlPlaneCache;
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /** {@link ControlPlaneCache} in the shard's Redis keys that {@code ingest.lua} reads. */
@@ -15,21 +16,23 @@ public final class RedisControlPlaneCache implements ControlPlaneCache {
 
     @Override
     public void setMinimumTokenGeneration(UUID accountId, UUID deviceId, long generation) {
-        redis.commands().hset(keys.device(keys.shardOf(accountId), deviceId), "min_gen", Long.toString(generation));
+        redis.commands().hset(keys.device(keys.shardOf(accountId), deviceId), "min_gen", Long.toString(generation).getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override
     public void markErased(UUID accountId, UUID deviceId) {
-        redis.commands().hset(keys.device(keys.shardOf(accountId), deviceId), "erased", "1");
+        redis.commands().hset(keys.device(keys.shardOf(accountId), deviceId), "erased", new byte[] {'1'});
     }
 
+    /** Also starts the account's bucket afresh, so a new limit takes effect on the next request. */
     @Override
     public void setRateLimit(UUID accountId, long eventsPerMinute) {
-        String key = keys.policy(keys.shardOf(accountId), accountId);
+        String key = keys.account(keys.shardOf(accountId), accountId);
         if (eventsPerMinute < 0) {
-            redis.commands().hdel(key, "rate_limit_events_per_minute");
+            redis.commands().hdel(key, "rate_limit_events_per_minute", "tokens", "at");
         } else {
-            redis.commands().hset(key, "rate_limit_events_per_minute", Long.toString(eventsPerMinute));
+            redis.commands().hdel(key, "tokens", "at");
+            redis.commands().hset(key, "rate_limit_events_per_minute", Long.toString(eventsPerMinute).getBytes(StandardCharsets.US_ASCII));
         }
     }
 }

@@ -59,36 +59,35 @@ public final class RedisEventQueue implements EventQueue {
             keys.stream(shard),
             keys.deadLetters(shard),
             r.batchId().isPresent() ? keys.batch(shard, r.deviceId(), batchId) : keys.noBatch(shard),
-            keys.rate(shard, r.accountId()),
-            keys.policy(shard, r.accountId()),
+            keys.account(shard, r.accountId()),
             keys.device(shard, r.deviceId()),
             keys.stats(shard),
         };
-        String[] argv = {
-            Long.toString(r.tokenGeneration()),
-            r.batchId().isPresent() ? "1" : "0",
-            Integer.toString(r.cost()),
-            Long.toString(defaultRatePerMinute),
-            Long.toString(backlogMaxEntries),
-            Integer.toString(idempotencyTtlSeconds),
-            Integer.toString(r.acceptedCount()),
-            Integer.toString(r.rejectedCount()),
-            r.answer(),
+        byte[][] argv = {
+            ascii(Long.toString(r.tokenGeneration())),
+            ascii(r.batchId().isPresent() ? "1" : "0"),
+            ascii(Integer.toString(r.cost())),
+            ascii(Long.toString(defaultRatePerMinute)),
+            ascii(Long.toString(backlogMaxEntries)),
+            ascii(Integer.toString(idempotencyTtlSeconds)),
+            ascii(Integer.toString(r.acceptedCount())),
+            ascii(Integer.toString(r.rejectedCount())),
+            r.answer().getBytes(StandardCharsets.UTF_8),
             r.encodedEvents(),
-            r.accountId().toString(),
-            r.deviceId().toString(),
-            batchId,
-            r.deadLetter(),
-            Long.toString(dlqMaxEntries),
-            "run",
+            ascii(r.accountId().toString()),
+            ascii(r.deviceId().toString()),
+            ascii(batchId),
+            r.deadLetter().getBytes(StandardCharsets.UTF_8),
+            ascii(Long.toString(dlqMaxEntries)),
+            RUN,
         };
         List<Object> reply = run(k, argv);
-        String status = (String) reply.get(0);
+        String status = text(reply, 0);
         return switch (status) {
-            case "ok" -> new EnqueueOutcome.Accepted((String) reply.get(1));
-            case "duplicate" -> new EnqueueOutcome.Duplicate((String) reply.get(1));
+            case "ok" -> new EnqueueOutcome.Accepted(text(reply, 1));
+            case "duplicate" -> new EnqueueOutcome.Duplicate(text(reply, 1));
             case "revoked" -> new EnqueueOutcome.Revoked();
-            case "rate" -> new EnqueueOutcome.RateLimited(Long.parseLong((String) reply.get(1)));
+            case "rate" -> new EnqueueOutcome.RateLimited(Long.parseLong(text(reply, 1)));
             case "backlog" -> new EnqueueOutcome.Backlogged();
             default -> throw new IllegalStateException("ingest script answered " + status);
         };
@@ -98,15 +97,28 @@ public final class RedisEventQueue implements EventQueue {
     @Override
     public void prime() {
         UUID zero = new UUID(0, 0);
-        String[] k = {keys.stream(0), keys.deadLetters(0), keys.noBatch(0), keys.rate(0, zero), keys.policy(0, zero),
+        String[] k = {keys.stream(0), keys.deadLetters(0), keys.noBatch(0), keys.account(0, zero),
             keys.device(0, zero), keys.stats(0)};
-        String[] argv = {"0", "0", "0", "0", "0", "0", "0", "0", "", "", "", "", "", "", "0", "probe"};
+        byte[][] argv = new byte[16][];
+        java.util.Arrays.fill(argv, ascii("0"));
+        argv[15] = ascii("probe");
         run(k, argv);
     }
 
-    private List<Object> run(String[] k, String[] argv) {
+    private static final byte[] RUN = ascii("run");
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String text(List<Object> reply, int index) {
+        Object v = reply.get(index);
+        return v instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(v);
+    }
+
+    private List<Object> run(String[] k, byte[][] argv) {
         try {
-            RedisClusterCommands<String, String> c = redis.commands();
+            RedisClusterCommands<String, byte[]> c = redis.commands();
             try {
                 return c.evalsha(SHA, ScriptOutputType.MULTI, k, argv);
             } catch (RedisNoScriptException e) {

@@ -11,8 +11,7 @@ import java.util.zip.CRC32;
  *   {prefix}:events:{n}              the stream (consumer group proc-1)
  *   {prefix}:dlq:{n}                 the dead-letter stream
  *   {prefix}:{n}:batch:{dev}:{batch} first answer to a batch, for 48 h
- *   {prefix}:{n}:rate:{acct}         token bucket
- *   {prefix}:{n}:policy:{acct}       account limits written by the control plane
+ *   {prefix}:{n}:account:{acct}      rate limit (written by the control plane) and its token bucket
  *   {prefix}:{n}:device:{dev}        revocation: erased flag and lowest valid token generation
  *   {prefix}:{n}:stats               counters for /metrics-lite
  * </pre>
@@ -53,12 +52,8 @@ public record StreamKeys(String prefix, int shards) {
         return tagged(shard) + ":batch:-";
     }
 
-    public String rate(int shard, UUID account) {
-        return tagged(shard) + ":rate:" + account;
-    }
-
-    public String policy(int shard, UUID account) {
-        return tagged(shard) + ":policy:" + account;
+    public String account(int shard, UUID account) {
+        return tagged(shard) + ":account:" + account;
     }
 
     public String device(int shard, UUID device) {

@@ -27,9 +27,19 @@ import java.util.UUID;
 public final class TokenVerifier {
     public static final long CLOCK_SKEW_SECONDS = 60;
     private static final int MAX_TOKEN_CHARS = 8192;
+    /** How long a verified token is trusted without verifying it again (bounded by its own expiry). */
+    static final long CACHE_MILLIS = 60_000;
+    private static final int CACHE_MAX_ENTRIES = 20_000;
 
     private final JwtParser parser;
     private final String audience;
+    private final Clock clock;
+    // A device sends the same token on every upload: verifying it once a minute instead of on every request
+    // takes JWT parsing off the hot path. Revocation is unaffected (ingest checks it in Redis each time).
+    private final java.util.concurrent.ConcurrentHashMap<String, Cached> verified = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Cached(Principal principal, long validUntilMillis) {
+    }
 
     public TokenVerifier(KeySource keys, String issuer, String audience) {
         this(keys, issuer, audience, Clock.systemUTC());
@@ -37,6 +47,7 @@ public final class TokenVerifier {
 
     public TokenVerifier(KeySource keys, String issuer, String audience, Clock clock) {
         this.audience = audience;
+        this.clock = clock;
         this.parser = Jwts.parser()
                 .keyLocator(new KidLocator(keys))
                 .clockSkewSeconds(CLOCK_SKEW_SECONDS)
@@ -63,6 +74,26 @@ public final class TokenVerifier {
         if (token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
             throw new TokenRejectedException("token is empty or too long");
         }
+        long now = clock.millis();
+        Cached cached = verified.get(token);
+        if (cached != null) {
+            if (now < cached.validUntilMillis()) {
+                return cached.principal();
+            }
+            verified.remove(token);
+        }
+        Principal principal = parse(token);
+        long until = Math.min(now + CACHE_MILLIS, principal.expiresAt().toEpochMilli());
+        if (until > now) {
+            if (verified.size() >= CACHE_MAX_ENTRIES) {
+                verified.clear(); // crude but bounded; a full cache means many devices, each re-verifies once
+            }
+            verified.put(token, new Cached(principal, until));
+        }
+        return principal;
+    }
+
+    private Principal parse(String token) throws TokenRejectedException {
         Claims claims;
         try {
             claims = parser.parseSignedClaims(token).getPayload();

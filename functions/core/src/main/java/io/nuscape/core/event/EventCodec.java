@@ -3,9 +3,9 @@ package io.nuscape.core.event;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.nuscape.core.Json;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +21,10 @@ public final class EventCodec {
     private EventCodec() {
     }
 
-    public static String encode(List<UsageEvent> events) {
-        StringWriter w = new StringWriter(events.size() * 96);
-        try (JsonGenerator g = Json.FACTORY.createGenerator(w)) {
+    /** UTF-8 JSON bytes: what the stream entry holds, encoded once on the caller's thread. */
+    public static byte[] encode(List<UsageEvent> events) {
+        ByteArrayBuilder out = new ByteArrayBuilder(events.size() * 96);
+        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             g.writeStartArray();
             for (UsageEvent e : events) {
                 g.writeStartArray();
@@ -38,11 +39,11 @@ public final class EventCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return w.toString();
+        return out.toByteArray();
     }
 
     /** Decodes an entry's events; throws {@link MalformedBatchException} when the text is not this format. */
-    public static List<UsageEvent> decode(String text) throws MalformedBatchException {
+    public static List<UsageEvent> decode(byte[] text) throws MalformedBatchException {
         try (JsonParser p = Json.FACTORY.createParser(text)) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
                 throw new MalformedBatchException("events field is not an array");

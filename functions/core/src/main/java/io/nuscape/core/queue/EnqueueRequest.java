@@ -9,7 +9,7 @@ import java.util.UUID;
  * events as one entry, record the rejected ones in the dead-letter stream and remember the answer.
  *
  * @param cost          events charged to the account's rate limit
- * @param encodedEvents accepted events in {@code EventCodec} form; empty when none were accepted
+ * @param encodedEvents accepted events in {@code EventCodec} form (UTF-8 JSON); empty when none were accepted
  * @param deadLetter    JSON of the rejected events with reasons; empty when none were rejected
  * @param answer        the 202 body, stored for duplicates of this batch
  */
@@ -21,7 +21,7 @@ public record EnqueueRequest(
         int acceptedCount,
         int rejectedCount,
         int cost,
-        String encodedEvents,
+        byte[] encodedEvents,
         String deadLetter,
         String answer) {
 }

@@ -122,6 +122,36 @@ class TokenVerifierTest {
     }
 
     @Test
+    void aCachedVerificationNeverOutlivesTheTokensExpiry() throws Exception {
+        Instant start = Instant.now();
+        java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(start);
+        Clock moving = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        TokenVerifier verifier = new TokenVerifier(KEYS, "nuscape", "nuscape", moving);
+        String token = token("hs-1", Set.of(Scope.INGEST), start, Duration.ofSeconds(30));
+        verifier.verify(token);
+        now.set(start.plusSeconds(20));
+        verifier.verify(token);
+        now.set(start.plusSeconds(30 + TokenVerifier.CLOCK_SKEW_SECONDS + 5));
+        TokenRejectedException e = assertThrows(TokenRejectedException.class, () -> verifier.verify(token));
+        assertTrue(e.getMessage().contains("expired"));
+    }
+
+    @Test
     void refusesATokenNotYetValid() {
         TokenVerifier past = new TokenVerifier(KEYS, "nuscape", "nuscape", Clock.fixed(Instant.now().minusSeconds(600), ZoneOffset.UTC));
         String token = Jwts.builder().header().keyId("hs-1").and().issuer("nuscape").audience().add("nuscape").and()

@@ -135,7 +135,7 @@ class BatchParserTest {
         var events = List.of(new UsageEvent(UUID.randomUUID().toString(), NOW, "app", "k \"quoted\" ü", 5),
                 new UsageEvent(UUID.randomUUID().toString(), NOW - 1, "web", "x", 0));
         assertEquals(events, EventCodec.decode(EventCodec.encode(events)));
-        assertThrows(MalformedBatchException.class, () -> EventCodec.decode("[[1,2]]"));
-        assertThrows(MalformedBatchException.class, () -> EventCodec.decode("{}"));
+        assertThrows(MalformedBatchException.class, () -> EventCodec.decode("[[1,2]]".getBytes(StandardCharsets.UTF_8)));
+        assertThrows(MalformedBatchException.class, () -> EventCodec.decode("{}".getBytes(StandardCharsets.UTF_8)));
     }
 }

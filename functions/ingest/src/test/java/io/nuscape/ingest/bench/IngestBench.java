@@ -5,6 +5,10 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.nio.charset.StandardCharsets;
 import io.nuscape.core.Settings;
 import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.TokenIssuer;
@@ -37,7 +41,7 @@ public final class IngestBench {
 
     public static void main(String[] args) throws Exception {
         int seconds = intArg(args, "--seconds", 10);
-        int threads = intArg(args, "--threads", 64);
+        int threads = intArg(args, "--threads", 32);
         int batch = intArg(args, "--batch", 50);
         String external = System.getenv("NUSCAPE_BENCH_REDIS_URL");
         EmbeddedRedis embedded = external == null || external.isBlank() ? EmbeddedRedis.start() : null;
@@ -61,6 +65,7 @@ public final class IngestBench {
             String stream = function.queue().keys().stream(0);
             RedisCommands<String, String> inspect = raw.connect().sync();
 
+            inspect.configResetstat();
             long xlenBefore = inspect.xlen(stream);
             Result ingest = run(threads, seconds, (thread, i) -> {
                 APIGatewayV2HTTPResponse r = handler.handleRequest(w.request(thread, i), null);
@@ -73,18 +78,36 @@ public final class IngestBench {
                 throw new IllegalStateException("stream grew by " + entriesAdded + " entries but " + ingest.totalCalls() + " calls were accepted");
             }
             inspect.del(stream);
+            String scriptStats = commandStats(inspect, "evalsha");
+            inspect.configResetstat();
 
             // The same entry the script writes, the same bytes, the same concurrency, through one shared
             // Lettuce connection as the function uses: what Redis and the client cost by themselves.
-            String payload = w.encodedEvents;
-            UUID acct = UUID.randomUUID();
-            StatefulRedisConnection<String, String> rawConnection = raw.connect();
-            RedisCommands<String, String> c = rawConnection.sync();
+            // Values go as bytes encoded on the caller's thread, exactly as the function sends them.
+            byte[] payload = w.encodedEvents;
+            byte[] id = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
+            StatefulRedisConnection<String, byte[]> rawConnection = raw.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+            RedisCommands<String, byte[]> c = rawConnection.sync();
             String rawStream = prefix + ":raw-xadd";
-            Result rawXadd = run(threads, seconds, (thread, i) -> c.xadd(rawStream, Map.of("v", "1", "acct", acct.toString(),
-                    "dev", acct.toString(), "batch", acct.toString(), "gen", "0", "recv", "1", "n", Integer.toString(batch), "events", payload)));
+            byte[] one = {'1'};
+            byte[] n = Integer.toString(batch).getBytes(StandardCharsets.US_ASCII);
+            Result rawXadd = run(threads, seconds, (thread, i) -> {
+                Map<String, byte[]> fields = new java.util.LinkedHashMap<>();
+                fields.put("v", one);
+                fields.put("acct", id);
+                fields.put("dev", id);
+                fields.put("batch", id);
+                fields.put("gen", one);
+                fields.put("recv", one);
+                fields.put("n", n);
+                fields.put("events", payload);
+                c.xadd(rawStream, fields);
+            });
             c.del(rawStream);
+            String xaddStats = commandStats(inspect, "xadd");
             rawConnection.close();
+            System.out.println("redis, ingest phase: " + scriptStats);
+            System.out.println("redis, raw phase:    " + xaddStats);
 
             double eventsPerS = ingest.callsPerSecond() * batch;
             double rawPerS = rawXadd.callsPerSecond() * batch;
@@ -99,12 +122,17 @@ public final class IngestBench {
         }
     }
 
+    /** Redis's own time per call of a command (INFO commandstats): where the server's share goes. */
+    private static String commandStats(RedisCommands<String, String> c, String command) {
+        return c.info("commandstats").lines().filter(l -> l.startsWith("cmdstat_" + command + ":")).findFirst().orElse("no " + command);
+    }
+
     /** Pre-built request parts so the callers spend their time in the handler, not in building bodies. */
     private static final class Workload {
         final String[] tokens = new String[ACCOUNTS];
         final String head;
         final String tail;
-        final String encodedEvents;
+        final byte[] encodedEvents;
 
         Workload(IngestFunction f, int batch) {
             TokenIssuer issuer = new TokenIssuer(f.keys(), Optional.empty(), "nuscape", "nuscape");
