@@ -31,7 +31,12 @@ public record Settings(
         String databaseUrl,
         String databaseUser,
         Optional<String> databasePassword,
-        Optional<String> databaseSecretArn) {
+        Optional<String> databaseSecretArn,
+        int drainBatchEntries,
+        int drainBlockMs,
+        int drainClaimIdleMs,
+        int drainMaxDeliveries,
+        int drainSafetyMarginMs) {
 
     /** Settings from the process environment. */
     public static Settings fromEnvironment() {
@@ -64,7 +69,12 @@ public record Settings(
                 r.string("NUSCAPE_DATABASE_URL", "jdbc:postgresql://localhost:5432/nuscape"),
                 r.string("NUSCAPE_DATABASE_USER", "nuscape"),
                 r.optional("NUSCAPE_DATABASE_PASSWORD"),
-                r.optional("NUSCAPE_DATABASE_SECRET_ARN"));
+                r.optional("NUSCAPE_DATABASE_SECRET_ARN"),
+                r.integer("NUSCAPE_DRAIN_BATCH_ENTRIES", 200, 1, 10_000),
+                r.integer("NUSCAPE_DRAIN_BLOCK_MS", 1000, 1, 30_000),
+                r.integer("NUSCAPE_DRAIN_CLAIM_IDLE_MS", 60_000, 10, 3_600_000),
+                r.integer("NUSCAPE_DRAIN_MAX_DELIVERIES", 5, 1, 1000),
+                r.integer("NUSCAPE_DRAIN_SAFETY_MARGIN_MS", 10_000, 0, 600_000));
         if (!s.databaseUrl.startsWith("jdbc:postgresql://")) {
             throw new ConfigException("NUSCAPE_DATABASE_URL must be a JDBC URL starting with jdbc:postgresql://");
         }

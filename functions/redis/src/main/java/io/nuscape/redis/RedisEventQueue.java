@@ -1,22 +1,11 @@
 package io.nuscape.redis;
 
-import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.nuscape.core.Settings;
 import io.nuscape.core.queue.EnqueueOutcome;
 import io.nuscape.core.queue.EnqueueRequest;
 import io.nuscape.core.queue.EventQueue;
-import io.nuscape.core.queue.QueueUnavailableException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 
@@ -26,8 +15,7 @@ import java.util.UUID;
  * events in the dead-letter stream and counts, all atomically on one shard's slot.
  */
 public final class RedisEventQueue implements EventQueue {
-    static final String SCRIPT = load("ingest.lua");
-    static final String SHA = sha1(SCRIPT);
+    private static final LuaScript SCRIPT = new LuaScript("ingest.lua");
 
     private final RedisConnector redis;
     private final StreamKeys keys;
@@ -117,44 +105,10 @@ public final class RedisEventQueue implements EventQueue {
     }
 
     private List<Object> run(String[] k, byte[][] argv) {
-        try {
-            RedisClusterCommands<String, byte[]> c = redis.commands();
-            try {
-                return c.evalsha(SHA, ScriptOutputType.MULTI, k, argv);
-            } catch (RedisNoScriptException e) {
-                // First use on this server (or after a restart/failover): EVAL caches it there.
-                return c.eval(SCRIPT, ScriptOutputType.MULTI, k, argv);
-            }
-        } catch (RedisCommandExecutionException e) {
-            if (String.valueOf(e.getMessage()).startsWith("OOM")) {
-                throw new QueueUnavailableException("Redis is out of memory", e);
-            }
-            throw e;
-        } catch (RedisException e) {
-            throw new QueueUnavailableException("Redis did not answer: " + e.getMessage(), e);
-        }
+        return SCRIPT.run(redis, ScriptOutputType.MULTI, k, argv);
     }
 
     public StreamKeys keys() {
         return keys;
-    }
-
-    private static String load(String name) {
-        try (InputStream in = RedisEventQueue.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha1(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -9,4 +9,15 @@ public record TestDatabase(String jdbcUrl, String user, String password) {
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(jdbcUrl, user, password);
     }
+
+    /** The server's port, from the JDBC URL. */
+    public int port() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("//[^:/]+:(\\d+)/").matcher(jdbcUrl);
+        return m.find() ? Integer.parseInt(m.group(1)) : 5432;
+    }
+
+    /** The same database reached through another local port (a {@link TcpProxy}). */
+    public TestDatabase throughPort(int port) {
+        return new TestDatabase(jdbcUrl.replaceFirst("//([^:/]+):\\d+/", "//127.0.0.1:" + port + "/"), user, password);
+    }
 }

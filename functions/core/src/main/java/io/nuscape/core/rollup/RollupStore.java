@@ -1,0 +1,17 @@
+package io.nuscape.core.rollup;
+
+import java.util.List;
+
+/**
+ * The port the drainer writes through. {@link #apply} is one transaction: drop events of revoked, erased
+ * or foreign devices, insert dedupe keys and keep only first-seen events, upsert the three rollup tables,
+ * move devices' last-seen time. The Postgres adapter lives in {@code nuscape-postgres}.
+ */
+public interface RollupStore {
+    /** Applies the events atomically; throws on any failure, leaving nothing applied. */
+    Applied apply(List<DrainEvent> events) throws Exception;
+
+    /** What one {@link #apply} did. */
+    record Applied(int counted, int duplicates, int dropped) {
+    }
+}

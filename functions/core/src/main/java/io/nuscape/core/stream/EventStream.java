@@ -1,0 +1,40 @@
+package io.nuscape.core.stream;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The port the drainer reads through: one shard's stream with its consumer group. The Redis Streams
+ * adapter lives in {@code nuscape-redis}. Every call may throw {@code QueueUnavailableException}.
+ */
+public interface EventStream {
+    /** Creates the consumer group if it is missing (idempotent). */
+    void ensureGroup(int shard);
+
+    /** Entries never delivered to the group, up to {@code count}, waiting up to {@code block} for some. */
+    List<StreamEntry> readNew(int shard, String consumer, int count, Duration block);
+
+    /** Entries pending longer than {@code minIdle}, oldest first, with their delivery counts. */
+    List<PendingEntry> stalePending(int shard, Duration minIdle, int count);
+
+    /** Takes over stale entries for this consumer (their delivery count goes up by one). */
+    List<StreamEntry> claim(int shard, String consumer, Duration minIdle, List<String> ids);
+
+    /** Acknowledges entries whose effects are committed. */
+    void ack(int shard, List<String> ids);
+
+    /** Records an entry (or the failing part of one) in the dead-letter stream with a reason, then acks it, atomically. */
+    void deadLetterAndAck(int shard, String entryId, Map<String, String> record);
+
+    /** Records a dead letter without acknowledging anything (invalid events inside an entry that is otherwise drained). */
+    void deadLetter(int shard, Map<String, String> record);
+
+    /** Deletes entries that are acknowledged (older than every pending and undelivered one); returns how many. */
+    long trimAcknowledged(int shard);
+
+    StreamStats stats(int shard);
+
+    /** Adds to the shard's counters for {@code /metrics-lite}. */
+    void count(int shard, Map<String, Long> increments);
+}

@@ -1,0 +1,104 @@
+package io.nuscape.drainer;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import io.nuscape.core.Json;
+import io.nuscape.core.Settings;
+import io.nuscape.core.StructuredLog;
+import io.nuscape.core.internal.SecretsClient;
+import io.nuscape.core.queue.QueueUnavailableException;
+import io.nuscape.core.stream.StreamStats;
+import io.nuscape.postgres.Database;
+import io.nuscape.postgres.PostgresRollupStore;
+import io.nuscape.redis.RedisConnector;
+import io.nuscape.redis.RedisEventStream;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Lambda entry point of DrainerFunction, fired every minute by an EventBridge schedule whose input names
+ * the shard ({@code {"shard": 0}}). Drains until the invocation's remaining time falls under the safety
+ * margin, then logs one summary and the same figures as CloudWatch Embedded Metric Format.
+ */
+public final class DrainerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    private final Settings settings;
+    private final RedisConnector redis;
+    private final RedisEventStream stream;
+    private final PostgresRollupStore store;
+    private final StructuredLog log;
+
+    public DrainerHandler() {
+        this(Settings.fromEnvironment());
+    }
+
+    public DrainerHandler(Settings settings) {
+        this.settings = settings;
+        this.redis = new RedisConnector(settings);
+        this.stream = new RedisEventStream(redis, settings);
+        this.store = new PostgresRollupStore(Database.fromSettings(settings, () -> SecretsClient.create(settings)));
+        this.log = new StructuredLog("drainer", settings.logLevel());
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
+        int shard = shard(input);
+        String consumer = "drainer-" + (context != null && context.getLogStreamName() != null
+                ? context.getLogStreamName().replaceAll("[^A-Za-z0-9]", "").substring(0, Math.min(40, context.getLogStreamName().replaceAll("[^A-Za-z0-9]", "").length()))
+                : ProcessHandle.current().pid());
+        long margin = settings.drainSafetyMarginMs();
+        StreamDrainer drainer = new StreamDrainer(stream, store, DrainOptions.from(settings), consumer, log, Clock.systemUTC());
+        CycleReport report = drainer.run(shard, () -> context == null || context.getRemainingTimeInMillis() > margin);
+        StreamStats stats;
+        try {
+            stats = stream.stats(shard);
+        } catch (QueueUnavailableException e) {
+            stats = new StreamStats(-1, -1, -1, -1);
+        }
+        var summary = new LinkedHashMap<String, Object>();
+        summary.put("shard", shard);
+        summary.put("entries", report.entries());
+        summary.put("events_drained", report.eventsCounted());
+        summary.put("events_deduplicated", report.duplicates());
+        summary.put("events_dropped_revoked", report.dropped());
+        summary.put("dlq_entries", report.deadLetters());
+        summary.put("stream_lag_ms", stats.lagMillis());
+        summary.put("stream_pending", stats.pending());
+        summary.put("stream_undelivered", stats.undelivered());
+        summary.put("stopped_by", report.stoppedBy());
+        log.info("drain run", summary);
+        System.out.println(Json.write(embeddedMetrics(shard, summary)));
+        return summary;
+    }
+
+    private int shard(Map<String, Object> input) {
+        Object v = input == null ? null : input.get("shard");
+        int shard = v == null ? 0 : v instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(v));
+        if (shard < 0 || shard >= settings.streamShards()) {
+            throw new IllegalArgumentException("shard " + shard + " is outside 0.." + (settings.streamShards() - 1)
+                    + " (NUSCAPE_STREAM_SHARDS=" + settings.streamShards() + ")");
+        }
+        return shard;
+    }
+
+    /** CloudWatch Embedded Metric Format: the template's alarms watch DlqEntries and StreamLagMs. */
+    static Map<String, Object> embeddedMetrics(int shard, Map<String, Object> summary) {
+        var metrics = List.of(
+                Map.of("Name", "EventsDrained", "Unit", "Count"),
+                Map.of("Name", "EventsDeduplicated", "Unit", "Count"),
+                Map.of("Name", "DlqEntries", "Unit", "Count"),
+                Map.of("Name", "StreamLagMs", "Unit", "Milliseconds"),
+                Map.of("Name", "StreamPending", "Unit", "Count"));
+        var emf = new LinkedHashMap<String, Object>();
+        emf.put("_aws", Map.of("Timestamp", System.currentTimeMillis(), "CloudWatchMetrics", List.of(Map.of(
+                "Namespace", "NuScape", "Dimensions", List.of(List.of("Shard")), "Metrics", metrics))));
+        emf.put("Shard", Integer.toString(shard));
+        emf.put("EventsDrained", summary.get("events_drained"));
+        emf.put("EventsDeduplicated", summary.get("events_deduplicated"));
+        emf.put("DlqEntries", summary.get("dlq_entries"));
+        emf.put("StreamLagMs", summary.get("stream_lag_ms"));
+        emf.put("StreamPending", summary.get("stream_pending"));
+        return emf;
+    }
+}

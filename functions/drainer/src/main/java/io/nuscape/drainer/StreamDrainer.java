@@ -1,0 +1,260 @@
+package io.nuscape.drainer;
+
+import io.nuscape.core.Json;
+import io.nuscape.core.StructuredLog;
+import io.nuscape.core.event.MalformedBatchException;
+import io.nuscape.core.queue.QueueUnavailableException;
+import io.nuscape.core.rollup.DrainEvent;
+import io.nuscape.core.rollup.RollupStore;
+import io.nuscape.core.stream.EventStream;
+import io.nuscape.core.stream.PendingEntry;
+import io.nuscape.core.stream.StreamEntry;
+import io.nuscape.drainer.internal.EntryDecoder;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Drains one stream shard into the rollups, exactly once. A cycle reclaims entries pending too long (and
+ * gives up those delivered too often to the dead-letter stream), reads new ones, re-validates, applies
+ * all their events in one transaction and acknowledges the entries only after it commits. A crash
+ * between commit and acknowledgement redelivers entries whose events the dedupe keys then skip. When a
+ * batch fails for reasons of its own data, its entries are applied one by one, so one poison entry
+ * never holds back the others. Knows nothing of Lambda; the handler, the local runtime and tests call it.
+ */
+public final class StreamDrainer {
+    private final EventStream stream;
+    private final RollupStore store;
+    private final DrainOptions options;
+    private final String consumer;
+    private final StructuredLog log;
+    private final Clock clock;
+
+    public StreamDrainer(EventStream stream, RollupStore store, DrainOptions options, String consumer, StructuredLog log, Clock clock) {
+        this.stream = stream;
+        this.store = store;
+        this.options = options;
+        this.consumer = consumer;
+        this.log = log;
+        this.clock = clock;
+    }
+
+    /** Cycles while {@code keepGoing} says so or until Redis or Postgres fails; trims what is acknowledged as it goes. */
+    public CycleReport run(int shard, BooleanSupplier keepGoing) {
+        CycleReport total = CycleReport.EMPTY;
+        long lastTrim = clock.millis();
+        try {
+            stream.ensureGroup(shard);
+            while (keepGoing.getAsBoolean()) {
+                CycleReport r = cycle(shard);
+                total = total.plus(r);
+                if (!r.stoppedBy().isEmpty()) {
+                    break;
+                }
+                if (clock.millis() - lastTrim > 5_000) {
+                    stream.trimAcknowledged(shard);
+                    lastTrim = clock.millis();
+                }
+            }
+            stream.trimAcknowledged(shard);
+        } catch (QueueUnavailableException e) {
+            log.error("redis unavailable; drain stopped, nothing acknowledged is lost", Map.of("shard", shard,
+                    "reason", String.valueOf(e.getMessage())));
+            total = total.plus(new CycleReport(0, 0, 0, 0, 0, 0, "redis_unavailable"));
+        }
+        return total;
+    }
+
+    /** Drains until a cycle finds nothing to do; for tests and tools (no blocking wait at the end beyond one read). */
+    public CycleReport drainUntilIdle(int shard) {
+        stream.ensureGroup(shard);
+        CycleReport total = CycleReport.EMPTY;
+        while (true) {
+            CycleReport r = cycle(shard);
+            total = total.plus(r);
+            if (r.idle() || !r.stoppedBy().isEmpty()) {
+                stream.trimAcknowledged(shard);
+                return total;
+            }
+        }
+    }
+
+    /**
+     * One cycle: reclaim, read, apply, acknowledge. Throws {@link QueueUnavailableException} when Redis fails.
+     * A missing consumer group (a Redis that lost its data) is created again: redelivered entries are
+     * deduplicated, so starting the group over costs time, never correctness.
+     */
+    public CycleReport cycle(int shard) {
+        try {
+            return cycleOnce(shard);
+        } catch (QueueUnavailableException e) {
+            if (!String.valueOf(e.getMessage()).contains("NOGROUP")) {
+                throw e;
+            }
+            log.warn("consumer group missing; creating it again", Map.of("shard", shard));
+            stream.ensureGroup(shard);
+            return cycleOnce(shard);
+        }
+    }
+
+    private CycleReport cycleOnce(int shard) {
+        long started = clock.millis();
+        int deadLetters = 0;
+        List<StreamEntry> entries = new ArrayList<>();
+        List<PendingEntry> stale = stream.stalePending(shard, options.claimIdle(), options.batchEntries());
+        List<String> reclaim = new ArrayList<>();
+        List<String> giveUp = new ArrayList<>();
+        for (PendingEntry p : stale) {
+            (p.deliveries() >= options.maxDeliveries() ? giveUp : reclaim).add(p.id());
+        }
+        for (StreamEntry e : stream.claim(shard, consumer, options.claimIdle(), giveUp)) {
+            stream.deadLetterAndAck(shard, e.id(), deadLetterRecord(e, "delivered " + options.maxDeliveries()
+                    + " times without being drained; given up so that later entries go on"));
+            deadLetters++;
+        }
+        entries.addAll(stream.claim(shard, consumer, options.claimIdle(), reclaim));
+        if (entries.size() < options.batchEntries()) {
+            entries.addAll(stream.readNew(shard, consumer, options.batchEntries() - entries.size(),
+                    entries.isEmpty() && deadLetters == 0 ? options.block() : java.time.Duration.ofMillis(1)));
+        }
+        if (entries.isEmpty()) {
+            return new CycleReport(0, 0, 0, 0, deadLetters, clock.millis() - started, "");
+        }
+
+        List<Decodable> decoded = new ArrayList<>(entries.size());
+        for (StreamEntry e : entries) {
+            try {
+                decoded.add(new Decodable(e, EntryDecoder.decode(e)));
+            } catch (MalformedBatchException ex) {
+                // Unreadable now means unreadable forever: no point in more deliveries.
+                stream.deadLetterAndAck(shard, e.id(), deadLetterRecord(e, "unreadable entry: " + ex.getMessage()));
+                deadLetters++;
+            }
+        }
+        Outcome outcome = apply(shard, decoded);
+        deadLetters += outcome.deadLetters;
+        CycleReport report = new CycleReport(entries.size(), outcome.applied.counted(), outcome.applied.duplicates(),
+                outcome.applied.dropped(), deadLetters, clock.millis() - started, outcome.stoppedBy);
+        if (report.entries() > 0 || report.deadLetters() > 0) {
+            var counters = new LinkedHashMap<String, Long>();
+            counters.put("events_drained", (long) report.eventsCounted());
+            counters.put("events_deduplicated", (long) report.duplicates());
+            counters.put("events_dropped_revoked", (long) report.dropped());
+            stream.count(shard, counters);
+            log.info("drain cycle", Map.of("shard", shard, "entries", report.entries(), "events", report.eventsCounted(),
+                    "duplicates", report.duplicates(), "dropped", report.dropped(), "dlq", report.deadLetters(), "ms", report.millis()));
+        }
+        return report;
+    }
+
+    private record Decodable(StreamEntry entry, EntryDecoder.Decoded decoded) {
+    }
+
+    private static final class Outcome {
+        RollupStore.Applied applied = new RollupStore.Applied(0, 0, 0);
+        int deadLetters;
+        String stoppedBy = "";
+
+        void add(RollupStore.Applied a) {
+            applied = new RollupStore.Applied(applied.counted() + a.counted(), applied.duplicates() + a.duplicates(),
+                    applied.dropped() + a.dropped());
+        }
+    }
+
+    private Outcome apply(int shard, List<Decodable> batch) {
+        Outcome out = new Outcome();
+        if (batch.isEmpty()) {
+            return out;
+        }
+        try {
+            out.add(store.apply(events(batch)));
+            out.deadLetters += settle(shard, batch);
+            return out;
+        } catch (Exception e) {
+            if (unreachable(e)) {
+                log.error("postgres unavailable; entries stay pending and are drained later",
+                        Map.of("shard", shard, "reason", String.valueOf(e.getMessage())));
+                out.stoppedBy = "postgres_unavailable";
+                return out;
+            }
+            log.warn("batch failed; applying its entries one by one", Map.of("shard", shard, "entries", batch.size(),
+                    "reason", String.valueOf(e.getMessage())));
+        }
+        for (Decodable d : batch) {
+            try {
+                out.add(store.apply(d.decoded().valid()));
+                out.deadLetters += settle(shard, List.of(d));
+            } catch (Exception e) {
+                if (unreachable(e)) {
+                    out.stoppedBy = "postgres_unavailable";
+                    return out;
+                }
+                // Left pending: redelivered after the claim idle time, and given up after maxDeliveries.
+                log.warn("entry failed; left pending", Map.of("shard", shard, "entry", d.entry().id(),
+                        "reason", String.valueOf(e.getMessage())));
+            }
+        }
+        return out;
+    }
+
+    /** After commit: record invalid events, then acknowledge. Returns dead letters written. */
+    private int settle(int shard, List<Decodable> committed) {
+        int deadLetters = 0;
+        List<String> ids = new ArrayList<>(committed.size());
+        for (Decodable d : committed) {
+            if (!d.decoded().invalid().isEmpty()) {
+                Map<String, String> record = deadLetterRecord(d.entry(), "events failed re-validation");
+                record.put("rejected", Json.write(d.decoded().invalid()));
+                stream.deadLetter(shard, record);
+                deadLetters++;
+            }
+            ids.add(d.entry().id());
+        }
+        stream.ack(shard, ids);
+        return deadLetters;
+    }
+
+    private static List<DrainEvent> events(List<Decodable> batch) {
+        List<DrainEvent> all = new ArrayList<>();
+        for (Decodable d : batch) {
+            all.addAll(d.decoded().valid());
+        }
+        return all;
+    }
+
+    private Map<String, String> deadLetterRecord(StreamEntry e, String reason) {
+        var record = new LinkedHashMap<String, String>();
+        record.put("source", "drainer");
+        record.put("entry_id", e.id());
+        record.put("reason", reason);
+        record.put("at", Long.toString(clock.millis()));
+        // Keep what the entry carried (device id included, so erasure finds it), capped in size.
+        e.fields().forEach((k, v) -> record.put("entry_" + k, new String(v, 0, Math.min(v.length, 65_536), java.nio.charset.StandardCharsets.UTF_8)));
+        if (e.text("acct") != null) {
+            record.put("acct", e.text("acct"));
+        }
+        if (e.text("dev") != null) {
+            record.put("dev", e.text("dev"));
+        }
+        return record;
+    }
+
+    /** Connection-level failures (SQL state class 08, or no connection at all) mean "try later", not "bad data". */
+    static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientConnectionException || t instanceof java.net.ConnectException) {
+                return true;
+            }
+            if (t instanceof SQLException s && s.getSQLState() != null && (s.getSQLState().startsWith("08")
+                    || s.getSQLState().equals("57P01") || s.getSQLState().equals("57P03"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

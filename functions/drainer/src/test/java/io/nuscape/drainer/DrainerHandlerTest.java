@@ -1,0 +1,117 @@
+package io.nuscape.drainer;
+
+import static io.nuscape.drainer.DrainFixture.event;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.ClientContext;
+import com.amazonaws.services.lambda.runtime.CognitoIdentity;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import io.nuscape.core.Settings;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The Lambda entry point: shard from the schedule's input, the time budget, the summary and EMF line. */
+class DrainerHandlerTest {
+
+    @Test
+    void drainsTheShardOfTheInputUntilTheTimeBudgetEndsAndEmitsMetrics() throws Exception {
+        try (DrainFixture f = new DrainFixture("handler")) {
+            for (int i = 0; i < 3; i++) {
+                f.enqueue(UUID.randomUUID(), UUID.randomUUID(), List.of(event("k", System.currentTimeMillis(), 10)), true);
+            }
+            Map<String, String> env = new HashMap<>();
+            env.put("NUSCAPE_REDIS_URL", f.redisUrl);
+            env.put("NUSCAPE_REDIS_PREFIX", f.keys.prefix());
+            env.put("NUSCAPE_DATABASE_URL", f.db.jdbcUrl());
+            env.put("NUSCAPE_DATABASE_USER", f.db.user());
+            env.put("NUSCAPE_DATABASE_PASSWORD", f.db.password());
+            env.put("NUSCAPE_DRAIN_BLOCK_MS", "20");
+            env.put("NUSCAPE_DRAIN_SAFETY_MARGIN_MS", "1000");
+            env.put("NUSCAPE_LOG_LEVEL", "WARN");
+            DrainerHandler handler = new DrainerHandler(Settings.from(env));
+
+            AtomicInteger calls = new AtomicInteger();
+            Context context = new FakeContext(() -> calls.incrementAndGet() < 20 ? 60_000 : 500);
+            PrintStream original = System.out;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Map<String, Object> summary;
+            System.setOut(new PrintStream(out, true));
+            try {
+                summary = handler.handleRequest(Map.of("shard", 0), context);
+            } finally {
+                System.setOut(original);
+            }
+            assertEquals(3, summary.get("events_drained"));
+            assertEquals("", summary.get("stopped_by"));
+            assertEquals(0L, summary.get("stream_pending"));
+            String emf = out.toString().lines().filter(l -> l.contains("\"_aws\"")).findFirst().orElseThrow();
+            assertTrue(emf.contains("\"EventsDrained\":3") && emf.contains("\"Namespace\":\"NuScape\""), emf);
+            f.assertExactTotals();
+
+            assertThrows(IllegalArgumentException.class, () -> handler.handleRequest(Map.of("shard", 1), context));
+        }
+    }
+
+    @Test
+    void theSampleScheduleEventNamesAShard() throws Exception {
+        String text = Files.readString(Path.of("../../events/drainer-schedule.json"));
+        assertTrue(text.contains("\"shard\": 0"), text);
+    }
+
+    private record FakeContext(java.util.function.IntSupplier remaining) implements Context {
+        public String getAwsRequestId() {
+            return "req-1";
+        }
+
+        public String getLogGroupName() {
+            return "/aws/lambda/drainer";
+        }
+
+        public String getLogStreamName() {
+            return "2026/11/23/[$LATEST]abc123";
+        }
+
+        public String getFunctionName() {
+            return "DrainerFunction";
+        }
+
+        public String getFunctionVersion() {
+            return "1";
+        }
+
+        public String getInvokedFunctionArn() {
+            return "arn:aws:lambda:us-east-1:123456789012:function:DrainerFunction";
+        }
+
+        public CognitoIdentity getIdentity() {
+            return null;
+        }
+
+        public ClientContext getClientContext() {
+            return null;
+        }
+
+        public int getRemainingTimeInMillis() {
+            return remaining.getAsInt();
+        }
+
+        public int getMemoryLimitInMB() {
+            return 1024;
+        }
+
+        public LambdaLogger getLogger() {
+            return null;
+        }
+    }
+}

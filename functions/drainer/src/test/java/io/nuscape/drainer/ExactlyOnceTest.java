@@ -1,0 +1,339 @@
+package io.nuscape.drainer;
+
+import static io.nuscape.drainer.DrainFixture.event;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.nuscape.core.event.UsageEvent;
+import io.nuscape.core.rollup.DrainEvent;
+import io.nuscape.core.rollup.RollupStore;
+import io.nuscape.core.stream.EventStream;
+import io.nuscape.core.stream.PendingEntry;
+import io.nuscape.core.stream.StreamEntry;
+import io.nuscape.core.stream.StreamStats;
+import io.nuscape.postgres.PostgresRollupStore;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** ARCHITECTURE.md's "nothing accepted is lost" and "exactly-once counts", on real Postgres and Redis. */
+class ExactlyOnceTest {
+    static final Duration SOON = Duration.ofMillis(50);
+    DrainFixture f;
+    RedisClient client;
+    RedisCommands<String, String> redis;
+
+    @BeforeEach
+    void start(org.junit.jupiter.api.TestInfo info) throws SQLException {
+        f = new DrainFixture(info.getTestMethod().orElseThrow().getName());
+        client = RedisClient.create(f.redisUrl);
+        redis = client.connect().sync();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.shutdown();
+        f.close();
+    }
+
+    static long now() {
+        return System.currentTimeMillis() - 60_000;
+    }
+
+    List<Map<String, String>> deadLetters() {
+        return redis.xrange(f.keys.deadLetters(0), Range.create("-", "+")).stream().map(m -> m.getBody()).toList();
+    }
+
+    @Test
+    void theSameEventInTwoBatchesAndTheSameBatchTwiceAreCountedOnce() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        UsageEvent a = event("app.a", now(), 1000);
+        UsageEvent b = event("app.b", now(), 2000);
+        f.enqueue(account, device, List.of(a, b), true);
+        f.enqueue(account, device, List.of(b, event("app.c", now(), 3000)), false); // re-formed batch
+        f.expected.computeIfAbsent(device + "|app.c", k -> new long[2])[0]++;
+        f.expected.get(device + "|app.c")[1] += 3000;
+        f.enqueue(account, device, List.of(a, b), false); // the same batch again
+        CycleReport r = f.drainer("c1", SOON).drainUntilIdle(0);
+        assertEquals(3, r.eventsCounted());
+        assertEquals(3, r.duplicates());
+        f.assertExactTotals();
+        // The same event id on another device is another event.
+        UUID other = UUID.randomUUID();
+        f.enqueue(account, other, List.of(a), true);
+        f.drainer("c1", SOON).drainUntilIdle(0);
+        f.assertExactTotals();
+    }
+
+    @Test
+    void aDrainerDyingBetweenCommitAndAckCountsNothingTwice() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        for (int i = 0; i < 5; i++) {
+            f.enqueue(account, device, List.of(event("k" + i, now(), 500), event("k" + i, now(), 700)), true);
+        }
+        PostgresRollupStore store = new PostgresRollupStore(f.database);
+        f.closeables.add(store);
+        EventStream crashing = new Crashing(f.stream);
+        try {
+            f.drainer("dies", crashing, store, SOON).cycle(0);
+        } catch (IllegalStateException expected) {
+            // The process "died" after the commit, before XACK.
+        }
+        assertEquals(5, f.stream.stats(0).pending(), "nothing was acknowledged");
+        f.assertExactTotals(); // the commit happened
+
+        Thread.sleep(SOON.toMillis() * 2);
+        CycleReport r = f.drainer("successor", SOON).drainUntilIdle(0);
+        assertEquals(0, r.eventsCounted());
+        assertEquals(10, r.duplicates());
+        assertEquals(0, f.stream.stats(0).pending());
+        f.assertExactTotals();
+    }
+
+    @Test
+    void twoDrainersAtOnceOnOverlappingKeysNeitherDeadlockNorDoubleCount() throws Exception {
+        UUID account = UUID.randomUUID();
+        List<UUID> devices = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
+        List<UsageEvent> pool = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            pool.add(event("key" + (i % 5), now() - (i % 7) * 60_000L, 1000 + i));
+        }
+        for (int i = 0; i < 200; i++) {
+            UUID device = devices.get(i % 3);
+            // Each event of the pool appears in two batches: overlapping keys and duplicate events.
+            List<UsageEvent> batch = List.of(pool.get(i * 2 % 400), pool.get((i * 2 + 1) % 400), pool.get((i * 2 + 200) % 400));
+            f.enqueue(account, device, batch, false);
+        }
+        // Expected: each distinct (device, event) once.
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            UUID device = devices.get(i % 3);
+            for (UsageEvent e : List.of(pool.get(i * 2 % 400), pool.get((i * 2 + 1) % 400), pool.get((i * 2 + 200) % 400))) {
+                if (seen.add(device + e.eventId())) {
+                    long[] t = f.expected.computeIfAbsent(device + "|" + e.key(), k -> new long[2]);
+                    t[0]++;
+                    t[1] += e.durationMs();
+                }
+            }
+        }
+        ExecutorService pool2 = Executors.newFixedThreadPool(2);
+        List<Future<CycleReport>> runs = new ArrayList<>();
+        for (String name : List.of("d1", "d2")) {
+            StreamDrainer d = f.drainer(name, SOON);
+            runs.add(pool2.submit(() -> d.drainUntilIdle(0)));
+        }
+        int counted = 0;
+        for (Future<CycleReport> run : runs) {
+            counted += run.get(60, TimeUnit.SECONDS).eventsCounted();
+        }
+        pool2.shutdown();
+        f.drainer("d3", SOON).drainUntilIdle(0);
+        assertEquals(seen.size(), counted + 0L);
+        f.assertExactTotals();
+        assertEquals(seen.size(), f.count("SELECT count(*) FROM event_dedupe"));
+    }
+
+    @Test
+    void anUnreadableEntryGoesToTheDeadLetterStreamAndTheOnesBehindItAreCounted() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        f.enqueue(account, device, List.of(event("before", now(), 10)), true);
+        redis.xadd(f.keys.stream(0), Map.of("v", "1", "acct", account.toString(), "dev", device.toString(),
+                "recv", Long.toString(System.currentTimeMillis()), "events", "[[not json"));
+        redis.xadd(f.keys.stream(0), Map.of("garbage", "yes"));
+        f.enqueue(account, device, List.of(event("after", now(), 20)), true);
+        CycleReport r = f.drainer("c", SOON).drainUntilIdle(0);
+        assertEquals(2, r.eventsCounted());
+        assertEquals(2, r.deadLetters());
+        f.assertExactTotals();
+        List<Map<String, String>> dlq = deadLetters();
+        assertEquals(2, dlq.size());
+        assertTrue(dlq.get(0).get("reason").startsWith("unreadable entry"), dlq.get(0).toString());
+        assertEquals(device.toString(), dlq.get(0).get("dev"), "the device id stays findable for erasure");
+        assertEquals(0, f.stream.stats(0).pending());
+    }
+
+    @Test
+    void anEntryThatKeepsFailingIsGivenUpAfterMaxDeliveriesWithoutBlockingOthers() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        UsageEvent poison = event("poison", now(), 1);
+        f.enqueue(account, device, List.of(event("a", now(), 1)), true);
+        f.enqueue(account, device, List.of(poison), false);
+        f.enqueue(account, device, List.of(event("b", now(), 1)), true);
+        PostgresRollupStore real = new PostgresRollupStore(f.database);
+        f.closeables.add(real);
+        RollupStore failing = events -> {
+            if (events.stream().anyMatch(e -> e.event().eventId().equals(poison.eventId()))) {
+                throw new SQLException("value out of range", "22003");
+            }
+            return real.apply(events);
+        };
+        StreamDrainer d = f.drainer("c", f.stream, failing, SOON);
+        int deadLetters = 0;
+        for (int i = 0; i < 10 && deadLetters == 0; i++) {
+            deadLetters += d.drainUntilIdle(0).deadLetters();
+            Thread.sleep(SOON.toMillis() + 20);
+        }
+        assertEquals(1, deadLetters);
+        f.assertExactTotals();
+        assertEquals(0, f.stream.stats(0).pending());
+        assertTrue(deadLetters().get(0).get("reason").contains("delivered 3 times"), deadLetters().toString());
+    }
+
+    @Test
+    void invalidEventsInABatchGoToTheDeadLetterStreamAndTheRestIsCounted() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        UsageEvent good = event("good", now(), 5);
+        UsageEvent badKind = new UsageEvent(UUID.randomUUID().toString(), now(), "Bad Kind", "x", 0);
+        UsageEvent tooOld = new UsageEvent(UUID.randomUUID().toString(), System.currentTimeMillis() - 40L * 86_400_000, "app", "x", 0);
+        f.enqueue(account, device, List.of(good, badKind, tooOld), false);
+        f.expected.put(device + "|good", new long[] {1, 5});
+        CycleReport r = f.drainer("c", SOON).drainUntilIdle(0);
+        assertEquals(1, r.eventsCounted());
+        f.assertExactTotals();
+        List<Map<String, String>> dlq = deadLetters();
+        assertEquals(1, dlq.size());
+        assertTrue(dlq.get(0).get("rejected").contains(badKind.eventId()));
+        assertTrue(dlq.get(0).get("rejected").contains(tooOld.eventId()));
+    }
+
+    @Test
+    void aDurationAcrossMinuteFiveMinuteAndHourEdgesIsSplitAndTheGranularitiesAgree() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        long hour = (System.currentTimeMillis() / 3_600_000L - 2) * 3_600_000L;
+        UsageEvent e = event("long", hour - 30_000, 6 * 60_000); // 10:59:30 for 6 minutes
+        f.enqueue(account, device, List.of(e), true);
+        f.drainer("c", SOON).drainUntilIdle(0);
+        f.assertExactTotals();
+        assertEquals(7, f.count("SELECT count(*) FROM usage_1m"));
+        assertEquals(30_000, f.count("SELECT duration_ms FROM usage_1m ORDER BY bucket_start LIMIT 1"));
+        assertEquals(1, f.count("SELECT events FROM usage_1m ORDER BY bucket_start LIMIT 1"), "the count goes to the bucket of ts");
+        assertEquals(0, f.count("SELECT sum(events) FROM usage_1m WHERE bucket_start >= to_timestamp(" + hour / 1000 + ")"));
+        assertEquals(3, f.count("SELECT count(*) FROM usage_5m"));
+        assertEquals(2, f.count("SELECT count(*) FROM usage_60m"));
+        assertEquals(330_000, f.count("SELECT duration_ms FROM usage_60m WHERE bucket_start = to_timestamp(" + hour / 1000 + ")"));
+        // Hour by hour, the 1m buckets sum to the 60m bucket.
+        assertEquals(0, f.count("""
+                SELECT count(*) FROM usage_60m h WHERE h.duration_ms <> (SELECT sum(m.duration_ms) FROM usage_1m m
+                WHERE m.device_id = h.device_id AND m.bucket_start >= h.bucket_start AND m.bucket_start < h.bucket_start + interval '1 hour')"""));
+    }
+
+    @Test
+    void eventsOfRevokedOrErasedOrForeignDevicesAreDroppedAndLastSeenMoves() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID kept = UUID.randomUUID();
+        UUID erased = UUID.randomUUID();
+        UUID foreign = UUID.randomUUID();
+        try (Connection c = f.db.connect()) {
+            PreparedStatement a = c.prepareStatement("INSERT INTO accounts (account_id, name) VALUES (?, 'a'), (?, 'b')");
+            UUID otherAccount = UUID.randomUUID();
+            a.setObject(1, account);
+            a.setObject(2, otherAccount);
+            a.executeUpdate();
+            PreparedStatement d = c.prepareStatement("INSERT INTO devices (device_id, account_id, name, platform, erased_at) VALUES (?, ?, 'n', 'android', ?)");
+            Object[][] rows = {{kept, account, null}, {erased, account, java.sql.Timestamp.from(java.time.Instant.now())}, {foreign, otherAccount, null}};
+            for (Object[] r : rows) {
+                d.setObject(1, r[0]);
+                d.setObject(2, r[1]);
+                d.setObject(3, r[2]);
+                d.executeUpdate();
+            }
+        }
+        f.enqueue(account, kept, List.of(event("k", now(), 1)), true);
+        f.enqueue(account, erased, List.of(event("k", now(), 1)), false);
+        f.enqueue(account, foreign, List.of(event("k", now(), 1)), false); // device of another account
+        CycleReport r = f.drainer("c", SOON).drainUntilIdle(0);
+        assertEquals(2, r.dropped());
+        f.assertExactTotals();
+        assertEquals(1, f.count("SELECT count(*) FROM devices WHERE last_seen_at IS NOT NULL AND device_id = '" + kept + "'"));
+    }
+
+    @Test
+    void trimmingRemovesOnlyAcknowledgedEntries() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        for (int i = 0; i < 6; i++) {
+            f.enqueue(account, device, List.of(event("k", now(), 1)), true);
+        }
+        f.stream.ensureGroup(0);
+        // Another consumer takes two entries and stalls: they must survive every trim.
+        List<StreamEntry> stalled = f.stream.readNew(0, "stalled", 2, Duration.ofMillis(10));
+        f.drainer("c", Duration.ofHours(1)).drainUntilIdle(0);
+        StreamStats s = f.stream.stats(0);
+        assertEquals(2, s.pending());
+        for (StreamEntry e : stalled) {
+            assertEquals(1, redis.xrange(f.keys.stream(0), Range.create(e.id(), e.id())).size(), "pending entry trimmed");
+        }
+        f.drainer("c", Duration.ofMillis(1)).drainUntilIdle(0);
+        assertEquals(0, f.stream.stats(0).length(), "once all are acknowledged, all are trimmed");
+        f.assertExactTotals();
+    }
+
+    /** A stream whose acknowledgements kill the caller: a crash between commit and XACK. */
+    private record Crashing(EventStream delegate) implements EventStream {
+        public void ensureGroup(int shard) {
+            delegate.ensureGroup(shard);
+        }
+
+        public List<StreamEntry> readNew(int shard, String consumer, int count, Duration block) {
+            return delegate.readNew(shard, consumer, count, block);
+        }
+
+        public List<PendingEntry> stalePending(int shard, Duration minIdle, int count) {
+            return delegate.stalePending(shard, minIdle, count);
+        }
+
+        public List<StreamEntry> claim(int shard, String consumer, Duration minIdle, List<String> ids) {
+            return delegate.claim(shard, consumer, minIdle, ids);
+        }
+
+        public void ack(int shard, List<String> ids) {
+            throw new IllegalStateException("killed before XACK");
+        }
+
+        public void deadLetterAndAck(int shard, String entryId, Map<String, String> record) {
+            delegate.deadLetterAndAck(shard, entryId, record);
+        }
+
+        public void deadLetter(int shard, Map<String, String> record) {
+            delegate.deadLetter(shard, record);
+        }
+
+        public long trimAcknowledged(int shard) {
+            return delegate.trimAcknowledged(shard);
+        }
+
+        public StreamStats stats(int shard) {
+            return delegate.stats(shard);
+        }
+
+        public void count(int shard, Map<String, Long> increments) {
+            delegate.count(shard, increments);
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static List<DrainEvent> none() {
+        return List.of();
+    }
+}

@@ -1,0 +1,261 @@
+package io.nuscape.postgres;
+
+import io.nuscape.core.rollup.DrainEvent;
+import io.nuscape.core.rollup.Granularity;
+import io.nuscape.core.rollup.RollupRow;
+import io.nuscape.core.rollup.RollupStore;
+import io.nuscape.core.rollup.Rollups;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * {@link RollupStore} on Postgres. One transaction per call: device check, dedupe keys
+ * ({@code INSERT ... ON CONFLICT DO NOTHING RETURNING}: only first-seen events go on), one
+ * {@code INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE} per rollup table, last-seen times.
+ * Keys are written in one fixed order so that concurrent drainers never deadlock. Holds one connection,
+ * opened lazily and replaced after a failure.
+ */
+public final class PostgresRollupStore implements RollupStore, AutoCloseable {
+    private static final String DEVICES = """
+            SELECT device_id, account_id, revoked_at IS NOT NULL OR erased_at IS NOT NULL
+            FROM devices WHERE device_id = ANY (?)""";
+    private static final String DEDUPE = """
+            INSERT INTO event_dedupe (device_id, event_id)
+            SELECT * FROM unnest(?::uuid[], ?::uuid[])
+            ON CONFLICT DO NOTHING
+            RETURNING device_id, event_id""";
+    private static final String LAST_SEEN = """
+            UPDATE devices d SET last_seen_at = GREATEST(d.last_seen_at, to_timestamp(v.seen / 1000.0))
+            FROM unnest(?::uuid[], ?::uuid[], ?::bigint[]) AS v(device_id, account_id, seen)
+            WHERE d.device_id = v.device_id AND d.account_id = v.account_id""";
+
+    private final Database database;
+    private final Migrator partitions;
+    private final Set<LocalDate> daysWithPartitions = new HashSet<>();
+    private Connection connection;
+
+    public PostgresRollupStore(Database database) {
+        this.database = database;
+        this.partitions = new Migrator(database);
+    }
+
+    @Override
+    public Applied apply(List<DrainEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return new Applied(0, 0, 0);
+        }
+        ensurePartitions(events);
+        Connection c = connection();
+        try {
+            c.setAutoCommit(false);
+            List<DrainEvent> allowed = dropRevokedAndForeign(c, events);
+            int dropped = events.size() - allowed.size();
+            List<DrainEvent> fresh = firstSeen(c, allowed);
+            Map<Granularity, List<RollupRow>> rows = Rollups.aggregate(fresh);
+            for (Granularity g : Granularity.values()) {
+                upsert(c, g, rows.get(g));
+            }
+            touchDevices(c, fresh);
+            c.commit();
+            return new Applied(fresh.size(), allowed.size() - fresh.size(), dropped);
+        } catch (SQLException | RuntimeException e) {
+            discard();
+            throw e;
+        }
+    }
+
+    private List<DrainEvent> dropRevokedAndForeign(Connection c, List<DrainEvent> events) throws SQLException {
+        Set<UUID> devices = new HashSet<>();
+        events.forEach(e -> devices.add(e.deviceId()));
+        Map<UUID, UUID> accountOf = new HashMap<>();
+        Set<UUID> gone = new HashSet<>();
+        try (PreparedStatement s = c.prepareStatement(DEVICES)) {
+            s.setArray(1, c.createArrayOf("uuid", devices.toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    UUID device = rs.getObject(1, UUID.class);
+                    accountOf.put(device, rs.getObject(2, UUID.class));
+                    if (rs.getBoolean(3)) {
+                        gone.add(device);
+                    }
+                }
+            }
+        }
+        List<DrainEvent> out = new ArrayList<>(events.size());
+        for (DrainEvent e : events) {
+            UUID owner = accountOf.get(e.deviceId());
+            // A device the control plane does not know is counted (tokens are the gate); a known one must
+            // belong to the entry's account and be neither revoked nor erased.
+            if (!gone.contains(e.deviceId()) && (owner == null || owner.equals(e.accountId()))) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** Inserts dedupe keys in (device, event) order; the events whose key was new are returned. */
+    private List<DrainEvent> firstSeen(Connection c, List<DrainEvent> events) throws SQLException {
+        Map<Key, DrainEvent> unique = new HashMap<>(events.size() * 2);
+        for (DrainEvent e : events) {
+            unique.putIfAbsent(new Key(e.deviceId(), UUID.fromString(e.event().eventId())), e);
+        }
+        List<Key> keys = new ArrayList<>(unique.keySet());
+        keys.sort(Comparator.comparing(Key::device).thenComparing(Key::event));
+        UUID[] deviceIds = new UUID[keys.size()];
+        UUID[] eventIds = new UUID[keys.size()];
+        for (int i = 0; i < keys.size(); i++) {
+            deviceIds[i] = keys.get(i).device();
+            eventIds[i] = keys.get(i).event();
+        }
+        List<DrainEvent> fresh = new ArrayList<>(keys.size());
+        try (PreparedStatement s = c.prepareStatement(DEDUPE)) {
+            s.setArray(1, c.createArrayOf("uuid", deviceIds));
+            s.setArray(2, c.createArrayOf("uuid", eventIds));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    fresh.add(unique.get(new Key(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))));
+                }
+            }
+        }
+        return fresh;
+    }
+
+    private record Key(UUID device, UUID event) {
+    }
+
+    private static void upsert(Connection c, Granularity g, List<RollupRow> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        int n = rows.size();
+        UUID[] accounts = new UUID[n];
+        UUID[] devices = new UUID[n];
+        Long[] buckets = new Long[n];
+        String[] kinds = new String[n];
+        String[] keys = new String[n];
+        Long[] events = new Long[n];
+        Long[] durations = new Long[n];
+        for (int i = 0; i < n; i++) {
+            RollupRow r = rows.get(i);
+            accounts[i] = r.accountId();
+            devices[i] = r.deviceId();
+            buckets[i] = r.bucketStartMillis() / 1000;
+            kinds[i] = r.kind();
+            keys[i] = r.key();
+            events[i] = r.events();
+            durations[i] = r.durationMs();
+        }
+        String t = g.table();
+        String sql = "INSERT INTO " + t + " (account_id, device_id, bucket_start, kind, key, events, duration_ms)"
+                + " SELECT a, d, to_timestamp(b), k, y, e, m"
+                + " FROM unnest(?::uuid[], ?::uuid[], ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::bigint[]) AS v(a, d, b, k, y, e, m)"
+                + " ON CONFLICT (account_id, device_id, bucket_start, kind, key) DO UPDATE"
+                + " SET events = " + t + ".events + EXCLUDED.events, duration_ms = " + t + ".duration_ms + EXCLUDED.duration_ms";
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setArray(1, c.createArrayOf("uuid", accounts));
+            s.setArray(2, c.createArrayOf("uuid", devices));
+            s.setArray(3, c.createArrayOf("bigint", buckets));
+            s.setArray(4, c.createArrayOf("text", kinds));
+            s.setArray(5, c.createArrayOf("text", keys));
+            s.setArray(6, c.createArrayOf("bigint", events));
+            s.setArray(7, c.createArrayOf("bigint", durations));
+            s.executeUpdate();
+        }
+    }
+
+    private static void touchDevices(Connection c, List<DrainEvent> fresh) throws SQLException {
+        Map<UUID, DrainEvent> latest = new HashMap<>();
+        for (DrainEvent e : fresh) {
+            latest.merge(e.deviceId(), e, (a, b) -> a.receivedAtMillis() >= b.receivedAtMillis() ? a : b);
+        }
+        if (latest.isEmpty()) {
+            return;
+        }
+        List<DrainEvent> ordered = new ArrayList<>(latest.values());
+        ordered.sort(Comparator.comparing(DrainEvent::deviceId));
+        UUID[] devices = new UUID[ordered.size()];
+        UUID[] accounts = new UUID[ordered.size()];
+        Long[] seen = new Long[ordered.size()];
+        for (int i = 0; i < ordered.size(); i++) {
+            devices[i] = ordered.get(i).deviceId();
+            accounts[i] = ordered.get(i).accountId();
+            seen[i] = ordered.get(i).receivedAtMillis();
+        }
+        try (PreparedStatement s = c.prepareStatement(LAST_SEEN)) {
+            Array d = c.createArrayOf("uuid", devices);
+            s.setArray(1, d);
+            s.setArray(2, c.createArrayOf("uuid", accounts));
+            s.setArray(3, c.createArrayOf("bigint", seen));
+            s.executeUpdate();
+        }
+    }
+
+    /** Creates missing partitions for the days the events touch, outside the write transaction. */
+    private void ensurePartitions(List<DrainEvent> events) throws SQLException {
+        LocalDate min = null;
+        LocalDate max = null;
+        boolean missing = false;
+        for (DrainEvent e : events) {
+            long start = e.event().tsMillis();
+            long end = start + e.event().durationMs();
+            for (long t : new long[] {start, end}) {
+                LocalDate day = Instant.ofEpochMilli(t).atZone(ZoneOffset.UTC).toLocalDate();
+                if (!daysWithPartitions.contains(day)) {
+                    missing = true;
+                    min = min == null || day.isBefore(min) ? day : min;
+                    max = max == null || day.isAfter(max) ? day : max;
+                }
+            }
+        }
+        if (!missing) {
+            return;
+        }
+        partitions.ensurePartitions(min, max);
+        for (LocalDate d = min; !d.isAfter(max); d = d.plusDays(1)) {
+            daysWithPartitions.add(d);
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = database.connect();
+        }
+        return connection;
+    }
+
+    /** After a failure the connection's state is unknown: roll back if possible and start afresh next time. */
+    private void discard() {
+        if (connection != null) {
+            try {
+                connection.rollback();
+            } catch (SQLException ignored) {
+                // The connection may be broken; it is closed next.
+            }
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // Nothing more to do with a dead connection.
+            }
+            connection = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        discard();
+    }
+}

@@ -1,0 +1,111 @@
+package io.nuscape.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A loopback TCP proxy in front of a real server, which a test can cut (every open connection dropped,
+ * new ones refused) and restore: a server outage without stopping a server other tests share.
+ */
+public final class TcpProxy implements AutoCloseable {
+    private final int targetPort;
+    private final int port;
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private volatile ServerSocket server;
+
+    public TcpProxy(int targetPort) {
+        this.targetPort = targetPort;
+        this.port = FreePort.pick();
+        restore();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Drops every connection and refuses new ones. */
+    public synchronized void cut() {
+        try {
+            if (server != null) {
+                server.close();
+                server = null;
+            }
+        } catch (IOException ignored) {
+            // Already closed.
+        }
+        for (Socket s : sockets) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // Already closed.
+            }
+        }
+        sockets.clear();
+    }
+
+    /** Accepts connections again. */
+    public synchronized void restore() {
+        if (server != null) {
+            return;
+        }
+        try {
+            ServerSocket s = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+            s.setReuseAddress(true);
+            server = s;
+            Thread acceptor = new Thread(() -> accept(s), "tcp-proxy-" + port);
+            acceptor.setDaemon(true);
+            acceptor.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on " + port, e);
+        }
+    }
+
+    private void accept(ServerSocket s) {
+        while (!s.isClosed()) {
+            try {
+                Socket client = s.accept();
+                Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                sockets.add(client);
+                sockets.add(upstream);
+                pipe(client, upstream);
+                pipe(upstream, client);
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void pipe(Socket from, Socket to) {
+        Thread t = new Thread(() -> {
+            byte[] buffer = new byte[65536];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    out.write(buffer, 0, n);
+                }
+            } catch (IOException ignored) {
+                // A cut or a closed peer ends the pipe.
+            } finally {
+                try {
+                    from.close();
+                    to.close();
+                } catch (IOException ignored) {
+                    // Already closed.
+                }
+            }
+        }, "tcp-proxy-pipe");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public void close() {
+        cut();
+    }
+}
