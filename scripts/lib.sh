@@ -44,3 +44,18 @@ setup_java() {
     exit 1
   fi
 }
+
+# Builds a module (and what it depends on) and prints its run-time classpath: classes first, then jars.
+# With "test" as second argument, test classes and test-scoped jars are included (benchmarks).
+module_classpath() {
+  local module=$1 scope=${2:-runtime} root cp_file goal=compile
+  root=$(nuscape_root)
+  [ "$scope" = test ] && goal=test-compile
+  cp_file="$root/$module/target/classpath-$scope.txt"
+  (cd "$root" && mvn -B -q -ntp -pl "$module" -am "$goal" dependency:build-classpath \
+    -Dmdep.includeScope="$scope" -Dmdep.outputFile="$cp_file" >/dev/null) || {
+    echo "build of $module failed; run 'mvn -pl $module -am $goal' to see why" >&2; return 1; }
+  local cp="$root/$module/target/classes:$(cat "$cp_file")"
+  [ "$scope" = test ] && cp="$root/$module/target/test-classes:$cp"
+  echo "$cp"
+}

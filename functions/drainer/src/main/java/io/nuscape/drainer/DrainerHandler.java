@@ -22,7 +22,7 @@ import java.util.Map;
  * the shard ({@code {"shard": 0}}). Drains until the invocation's remaining time falls under the safety
  * margin, then logs one summary and the same figures as CloudWatch Embedded Metric Format.
  */
-public final class DrainerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+public final class DrainerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>>, AutoCloseable {
     private final Settings settings;
     private final RedisConnector redis;
     private final RedisEventStream stream;
@@ -70,6 +70,12 @@ public final class DrainerHandler implements RequestHandler<Map<String, Object>,
         log.info("drain run", summary);
         System.out.println(Json.write(embeddedMetrics(shard, summary)));
         return summary;
+    }
+
+    @Override
+    public void close() {
+        store.close();
+        redis.close();
     }
 
     private int shard(Map<String, Object> input) {

@@ -22,7 +22,8 @@ import org.crac.Resource;
  * {@link IngestRequest}, calls {@link IngestService}, turns the answer back. As a CRaC {@link Resource} it
  * primes the hot path before the SnapStart snapshot and reconnects to Redis after restore.
  */
-public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, Resource {
+public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, Resource,
+        AutoCloseable {
     public static final String ROUTE = "/api/v1/events/batch";
 
     private final IngestFunction function;
@@ -31,6 +32,11 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
     public IngestHandler() {
         this(new IngestFunction(Settings.fromEnvironment()));
         Core.getGlobalContext().register(this);
+    }
+
+    /** Configured from the given settings (the local runtime's); no CRaC registration outside Lambda. */
+    public IngestHandler(Settings settings) {
+        this(new IngestFunction(settings));
     }
 
     public IngestHandler(IngestFunction function) {
@@ -114,5 +120,10 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
 
     public IngestFunction function() {
         return function;
+    }
+
+    @Override
+    public void close() {
+        function.close();
     }
 }

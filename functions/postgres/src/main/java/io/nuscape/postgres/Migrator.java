@@ -27,15 +27,16 @@ public final class Migrator {
 
     /** Applies pending migrations and creates missing partitions; returns what it did. */
     public Result migrate() throws SQLException {
-        MigrateResult flyway = Flyway.configure()
+        Flyway flyway = Flyway.configure()
                 .dataSource(database.url(), database.user(), database.password())
                 .locations("classpath:db/migration")
                 .failOnMissingLocations(true)
-                .load()
-                .migrate();
+                .load();
+        MigrateResult result = flyway.migrate();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         int created = ensurePartitions(today.minusDays(PARTITIONS_BACK_DAYS), today.plusDays(PARTITIONS_AHEAD_DAYS));
-        return new Result(flyway.migrationsExecuted, flyway.targetSchemaVersion, created);
+        var current = flyway.info().current();
+        return new Result(result.migrationsExecuted, current == null ? null : current.getVersion().getVersion(), created);
     }
 
     /** Creates the rollup partitions covering the days from..to that are missing. */

@@ -1,0 +1,95 @@
+package io.nuscape.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nuscape.core.Json;
+import io.nuscape.core.auth.KeySource;
+import io.nuscape.core.auth.Scope;
+import io.nuscape.core.auth.TokenIssuer;
+import io.nuscape.core.auth.TokenVerifier;
+import io.nuscape.core.auth.TokenRejectedException;
+import io.nuscape.postgres.Database;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The demo account and device a local stack gets on first start, with an admin token and the device's
+ * ingest token (kept in {@code demo.json} with the local data, and issued again when they expire).
+ */
+record DemoData(UUID accountId, UUID deviceId, String adminToken, String deviceToken) {
+    static final Duration TOKEN_LIFETIME = Duration.ofDays(30);
+
+    static DemoData ensure(Path dataDir, Database db, KeySource keys, String issuer, String audience) throws IOException, SQLException {
+        Path file = dataDir.resolve("demo.json");
+        UUID account;
+        UUID device;
+        if (Files.exists(file)) {
+            JsonNode saved = Json.MAPPER.readTree(Files.readString(file));
+            account = UUID.fromString(saved.get("account_id").asText());
+            device = UUID.fromString(saved.get("device_id").asText());
+        } else {
+            account = UUID.randomUUID();
+            device = UUID.randomUUID();
+        }
+        try (Connection c = db.connect()) {
+            try (PreparedStatement a = c.prepareStatement("INSERT INTO accounts (account_id, name) VALUES (?, 'Demo account') ON CONFLICT DO NOTHING")) {
+                a.setObject(1, account);
+                a.executeUpdate();
+            }
+            try (PreparedStatement d = c.prepareStatement("INSERT INTO devices (device_id, account_id, name, platform) VALUES (?, ?, 'Demo device', 'android') ON CONFLICT DO NOTHING")) {
+                d.setObject(1, device);
+                d.setObject(2, account);
+                d.executeUpdate();
+            }
+        }
+        TokenVerifier verifier = new TokenVerifier(keys, issuer, audience);
+        TokenIssuer tokens = new TokenIssuer(keys, Optional.empty(), issuer, audience);
+        String admin = null;
+        String ingest = null;
+        if (Files.exists(file)) {
+            JsonNode saved = Json.MAPPER.readTree(Files.readString(file));
+            admin = stillValid(verifier, saved.path("admin_token").asText(""));
+            ingest = stillValid(verifier, saved.path("device_token").asText(""));
+        }
+        Instant now = Instant.now();
+        if (admin == null) {
+            admin = tokens.issue(account, "demo-admin", Set.of(Scope.ADMIN), 0, now, TOKEN_LIFETIME);
+        }
+        if (ingest == null) {
+            ingest = tokens.issue(account, device.toString(), Set.of(Scope.INGEST), 1, now, TOKEN_LIFETIME);
+        }
+        var saved = new LinkedHashMap<String, Object>();
+        saved.put("account_id", account.toString());
+        saved.put("device_id", device.toString());
+        saved.put("admin_token", admin);
+        saved.put("device_token", ingest);
+        Files.writeString(file, Json.write(saved));
+        return new DemoData(account, device, admin, ingest);
+    }
+
+    /** The token if the current key set still accepts it for at least a day, else null. */
+    private static String stillValid(TokenVerifier verifier, String token) {
+        if (token.isEmpty()) {
+            return null;
+        }
+        try {
+            return verifier.verify(token).expiresAt().isAfter(Instant.now().plus(Duration.ofDays(1))) ? token : null;
+        } catch (TokenRejectedException e) {
+            return null;
+        }
+    }
+
+    Map<String, String> describe() {
+        return Map.of("account_id", accountId.toString(), "device_id", deviceId.toString());
+    }
+}

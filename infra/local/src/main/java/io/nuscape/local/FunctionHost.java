@@ -1,0 +1,101 @@
+package io.nuscape.local;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.amazonaws.services.lambda.runtime.Context;
+import io.nuscape.core.Settings;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Type;
+
+/**
+ * One function of the template, loaded the way Lambda loads it: the handler class named in
+ * {@code template.yaml}, its handler method, events converted from JSON to the method's input type. The
+ * instance is created with the local settings (a public {@code (Settings)} constructor) when the class has
+ * one, else with its no-argument constructor.
+ */
+final class FunctionHost {
+    static final ObjectMapper EVENTS = JsonMapper.builder()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .build();
+
+    private final SamTemplate.Function function;
+    private final Object instance;
+    private final Method method;
+    private final Type input;
+    private final java.util.function.BooleanSupplier cancelled;
+
+    FunctionHost(SamTemplate.Function function, Settings settings, java.util.function.BooleanSupplier cancelled) {
+        this.function = function;
+        this.cancelled = cancelled;
+        try {
+            Class<?> type = Class.forName(function.handlerClass());
+            this.instance = create(type, settings);
+            this.method = find(type, function.handlerMethod());
+            this.input = method.getGenericParameterTypes()[0];
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(function.logicalId() + ": cannot load handler " + function.handler() + ": " + e, e);
+        }
+    }
+
+    private static Object create(Class<?> type, Settings settings) throws ReflectiveOperationException {
+        try {
+            Constructor<?> withSettings = type.getConstructor(Settings.class);
+            return withSettings.newInstance(settings);
+        } catch (NoSuchMethodException e) {
+            return type.getConstructor().newInstance();
+        }
+    }
+
+    private static Method find(Class<?> type, String name) throws NoSuchMethodException {
+        for (Method m : type.getMethods()) {
+            if (m.getName().equals(name) && m.getParameterCount() == 2 && m.getParameterTypes()[1] == Context.class
+                    && !m.isBridge() && !m.isSynthetic()) {
+                return m;
+            }
+        }
+        throw new NoSuchMethodException(type.getName() + "::" + name + "(event, Context)");
+    }
+
+    SamTemplate.Function function() {
+        return function;
+    }
+
+    /** Invokes with an event given as a JSON tree; returns the result as a JSON tree. */
+    JsonNode invoke(JsonNode event, String requestId) {
+        Object typed = EVENTS.convertValue(event, EVENTS.constructType(input));
+        return EVENTS.valueToTree(invokeTyped(typed, requestId));
+    }
+
+    /** Invokes with an event already of the handler's input type. */
+    Object invokeTyped(Object event, String requestId) {
+        try {
+            return method.invoke(instance, event, new LocalContext(requestId, function.logicalId(), function.timeoutSeconds(), cancelled));
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(cause);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    boolean takes(Class<?> eventType) {
+        return input instanceof Class<?> c && c.isAssignableFrom(eventType);
+    }
+
+    void close() {
+        if (instance instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // Shutting down.
+            }
+        }
+    }
+}

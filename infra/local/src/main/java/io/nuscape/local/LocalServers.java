@@ -1,0 +1,119 @@
+package io.nuscape.local;
+
+import io.nuscape.postgres.Database;
+import io.nuscape.testkit.FreePort;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import redis.embedded.core.ExecutableProvider;
+
+/**
+ * The servers of a local stack: the Postgres and Redis named by {@code NUSCAPE_DATABASE_URL} /
+ * {@code NUSCAPE_REDIS_URL}, or embedded ones (a real PostgreSQL 16 and redis-server) whose data lives
+ * under the data directory, so that a restart keeps it. Embedded Redis writes an append-only file synced
+ * on every write: a 202 means the batch is on disk here too.
+ *
+ * <p>redis-server is started here rather than through the embedded-redis library, whose JVM shutdown hook
+ * would stop it while the drainer and requests in flight still need it; it runs in a session of its own
+ * ({@code setsid}) so that a terminal's Ctrl-C reaches only the JVM, which stops it last.
+ */
+final class LocalServers implements AutoCloseable {
+    final String redisUrl;
+    final Database database;
+    private final EmbeddedPostgres postgres;
+    private final Process redis;
+
+    private LocalServers(String redisUrl, Database database, EmbeddedPostgres postgres, Process redis) {
+        this.redisUrl = redisUrl;
+        this.database = database;
+        this.postgres = postgres;
+        this.redis = redis;
+    }
+
+    static LocalServers start(Path dataDir, Map<String, String> env) throws IOException {
+        Files.createDirectories(dataDir);
+        EmbeddedPostgres pg = null;
+        Database db;
+        String externalDb = env.get("NUSCAPE_DATABASE_URL");
+        if (externalDb != null && !externalDb.isBlank()) {
+            db = new Database(externalDb, env.getOrDefault("NUSCAPE_DATABASE_USER", "nuscape"), env.getOrDefault("NUSCAPE_DATABASE_PASSWORD", ""));
+        } else {
+            Path pgData = dataDir.resolve("postgres");
+            pg = EmbeddedPostgres.builder()
+                    .setDataDirectory(pgData)
+                    .setCleanDataDirectory(false)
+                    .setRegisterShutdownHook(false)
+                    .setPort(FreePort.pick())
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .setServerConfig("max_connections", "200")
+                    .start();
+            db = new Database(pg.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
+        }
+        Process rs = null;
+        String redisUrl = env.get("NUSCAPE_REDIS_URL");
+        if (redisUrl == null || redisUrl.isBlank()) {
+            Path redisData = Files.createDirectories(dataDir.resolve("redis"));
+            int port = FreePort.pick();
+            List<String> command = new ArrayList<>();
+            if (new File("/usr/bin/setsid").canExecute()) {
+                command.add("/usr/bin/setsid");
+            }
+            command.addAll(List.of(redisBinary(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--dir", redisData.toAbsolutePath().toString(), "--appendonly", "yes", "--appendfsync", "always",
+                    "--save", "", "--maxmemory-policy", "noeviction"));
+            rs = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(dataDir.resolve("redis.log").toFile())
+                    .start();
+            try {
+                FreePort.awaitListening(port, Duration.ofSeconds(30));
+            } catch (IllegalStateException e) {
+                rs.destroyForcibly();
+                throw new IOException("redis-server did not start; see " + dataDir.resolve("redis.log"), e);
+            }
+            redisUrl = "redis://127.0.0.1:" + port;
+        }
+        return new LocalServers(redisUrl, db, pg, rs);
+    }
+
+    /** A redis-server on the PATH, else the one the embedded-redis package ships for this platform. */
+    private static String redisBinary() throws IOException {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            File candidate = new File(dir, "redis-server");
+            if (candidate.canExecute()) {
+                return candidate.getAbsolutePath();
+            }
+        }
+        return ExecutableProvider.newJarResourceProvider().get().getAbsolutePath();
+    }
+
+    /** Stops embedded servers cleanly: Redis flushes its append-only file, Postgres shuts down. */
+    @Override
+    public void close() {
+        if (redis != null) {
+            redis.destroy(); // SIGTERM: redis-server syncs its append-only file and exits
+            try {
+                if (!redis.waitFor(30, TimeUnit.SECONDS)) {
+                    System.err.println("redis-server did not stop in 30 s; killing it");
+                    redis.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (postgres != null) {
+            try {
+                postgres.close();
+            } catch (IOException e) {
+                System.err.println("postgres did not stop cleanly: " + e.getMessage());
+            }
+        }
+    }
+}

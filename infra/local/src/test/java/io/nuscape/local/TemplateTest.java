@@ -1,0 +1,67 @@
+package io.nuscape.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** template.yaml against the code: every Handler exists in its CodeUri's module, every schedule parses. */
+class TemplateTest {
+    static final Path ROOT = Path.of("../..");
+
+    @Test
+    void everyHandlerNamesAClassAndMethodOfItsCodeUriModule() throws Exception {
+        SamTemplate template = SamTemplate.load(ROOT.resolve("template.yaml"));
+        assertFalse(template.functions().isEmpty());
+        for (SamTemplate.Function f : template.functions().values()) {
+            // CodeUri is functions/<module>/target/<jar>: the handler's source must live in that module.
+            Path module = ROOT.resolve(f.codeUri()).getParent().getParent();
+            Path source = module.resolve("src/main/java/" + f.handlerClass().replace('.', '/') + ".java");
+            assertTrue(Files.exists(source), f.logicalId() + ": " + f.handlerClass() + " is not in " + module);
+            Class<?> type = Class.forName(f.handlerClass());
+            boolean found = Stream.of(type.getMethods()).anyMatch((Method m) -> m.getName().equals(f.handlerMethod())
+                    && m.getParameterCount() == 2 && m.getParameterTypes()[1] == Context.class);
+            assertTrue(found, f.logicalId() + ": no " + f.handlerMethod() + "(event, Context) in " + f.handlerClass());
+        }
+    }
+
+    @Test
+    void theIngestRouteOfTheContractIsRouted() throws Exception {
+        SamTemplate template = SamTemplate.load(ROOT.resolve("template.yaml"));
+        boolean routed = template.functions().values().stream().flatMap(f -> f.routes().stream())
+                .anyMatch(r -> r.method().equals("POST") && r.path().equals("/api/v1/events/batch"));
+        assertTrue(routed, "POST /api/v1/events/batch is not routed");
+    }
+
+    @Test
+    void everyScheduleParsesAndFires() throws Exception {
+        SamTemplate template = SamTemplate.load(ROOT.resolve("template.yaml"));
+        ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+        template.functions().values().forEach(f -> f.schedules().forEach(s -> {
+            try {
+                assertTrue(ScheduleExpression.parse(s.expression()).next(now).isAfter(now));
+            } catch (RuntimeException e) {
+                fail(f.logicalId() + " schedule " + s.expression() + ": " + e.getMessage());
+            }
+        }));
+    }
+
+    @Test
+    void cronExpressionsFireWhenEventBridgeWould() {
+        ZonedDateTime t = ZonedDateTime.of(2026, 11, 23, 10, 7, 30, 0, ZoneOffset.UTC);
+        assertEquals(ZonedDateTime.of(2026, 11, 23, 10, 10, 0, 0, ZoneOffset.UTC), ScheduleExpression.parse("cron(0/5 * * * ? *)").next(t));
+        assertEquals(ZonedDateTime.of(2026, 11, 24, 3, 0, 0, 0, ZoneOffset.UTC), ScheduleExpression.parse("cron(0 3 * * ? *)").next(t));
+        // 2026-11-23 is a Monday; the next Sunday 02:15 is the 29th.
+        assertEquals(ZonedDateTime.of(2026, 11, 29, 2, 15, 0, 0, ZoneOffset.UTC), ScheduleExpression.parse("cron(15 2 ? * SUN *)").next(t));
+        assertEquals(t.plusMinutes(5), ScheduleExpression.parse("rate(5 minutes)").next(t));
+    }
+}
