@@ -52,7 +52,7 @@ module_classpath() {
   root=$(nuscape_root)
   [ "$scope" = test ] && goal=test-compile
   cp_file="$root/$module/target/classpath-$scope.txt"
-  (cd "$root" && mvn -B -q -ntp -pl "$module" -am "$goal" dependency:build-classpath \
+  (cd "$root" && mvn -B -q -ntp -Dstyle.color=never -pl "$module" -am "$goal" dependency:build-classpath \
     -Dmdep.includeScope="$scope" -Dmdep.outputFile="$cp_file" >/dev/null) || {
     echo "build of $module failed; run 'mvn -pl $module -am $goal' to see why" >&2; return 1; }
   local cp="$root/$module/target/classes:$(cat "$cp_file")"

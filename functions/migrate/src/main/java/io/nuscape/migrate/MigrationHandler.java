@@ -31,7 +31,7 @@ public final class MigrationHandler implements RequestHandler<Map<String, Object
         this(Settings.fromEnvironment());
     }
 
-    private MigrationHandler(Settings settings) {
+    public MigrationHandler(Settings settings) {
         this(() -> new Migrator(Database.fromSettings(settings, () -> SecretsClient.create(settings))),
                 new StructuredLog("migrate", settings.logLevel()));
     }

@@ -19,12 +19,17 @@ class TemplateTest {
     static final Path ROOT = Path.of("../..");
 
     @Test
-    void everyHandlerNamesAClassAndMethodOfItsCodeUriModule() throws Exception {
+    void everyHandlerNamesAClassAndMethodOfTheModuleItsBuildTargetPackages() throws Exception {
         SamTemplate template = SamTemplate.load(ROOT.resolve("template.yaml"));
         assertFalse(template.functions().isEmpty());
         for (SamTemplate.Function f : template.functions().values()) {
-            // CodeUri is functions/<module>/target/<jar>: the handler's source must live in that module.
-            Path module = ROOT.resolve(f.codeUri()).getParent().getParent();
+            // sam build runs build-<LogicalId> of the Makefile in CodeUri, which names the Maven module it packages.
+            Path makefile = ROOT.resolve(f.codeUri()).resolve("Makefile");
+            assertTrue(Files.exists(makefile), f.logicalId() + ": no Makefile in CodeUri " + f.codeUri());
+            java.util.regex.Matcher target = java.util.regex.Pattern.compile("(?m)^build-" + f.logicalId()
+                    + ":\\s*\\n\\s+\\S*build-lambda\\s+(\\S+)\\s").matcher(Files.readString(makefile));
+            assertTrue(target.find(), f.logicalId() + ": no build-" + f.logicalId() + " target calling scripts/build-lambda in " + makefile);
+            Path module = ROOT.resolve(target.group(1));
             Path source = module.resolve("src/main/java/" + f.handlerClass().replace('.', '/') + ".java");
             assertTrue(Files.exists(source), f.logicalId() + ": " + f.handlerClass() + " is not in " + module);
             Class<?> type = Class.forName(f.handlerClass());
