@@ -52,9 +52,13 @@ module_classpath() {
   root=$(nuscape_root)
   [ "$scope" = test ] && goal=test-compile
   cp_file="$root/$module/target/classpath-$scope.txt"
+  local log
+  log=$(mktemp)
+  # Quiet on success; on failure, Maven's whole output says why.
   (cd "$root" && mvn -B -q -ntp -Dstyle.color=never -pl "$module" -am "$goal" dependency:build-classpath \
-    -Dmdep.includeScope="$scope" -Dmdep.outputFile="$cp_file" >/dev/null) || {
-    echo "build of $module failed; run 'mvn -pl $module -am $goal' to see why" >&2; return 1; }
+    -Dmdep.includeScope="$scope" -Dmdep.outputFile="$cp_file" >"$log" 2>&1) || {
+    cat "$log" >&2; rm -f "$log"; echo "build of $module failed (output above)" >&2; return 1; }
+  rm -f "$log"
   local cp="$root/$module/target/classes:$(cat "$cp_file")"
   [ "$scope" = test ] && cp="$root/$module/target/test-classes:$cp"
   echo "$cp"
