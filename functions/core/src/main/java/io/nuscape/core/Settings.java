@@ -36,7 +36,10 @@ public record Settings(
         int drainBlockMs,
         int drainClaimIdleMs,
         int drainMaxDeliveries,
-        int drainSafetyMarginMs) {
+        int drainSafetyMarginMs,
+        Optional<String> jwtSigningKid,
+        int deviceTokenDays,
+        int apiDatabaseConnections) {
 
     /** Settings from the process environment. */
     public static Settings fromEnvironment() {
@@ -74,7 +77,10 @@ public record Settings(
                 r.integer("NUSCAPE_DRAIN_BLOCK_MS", 1000, 1, 30_000),
                 r.integer("NUSCAPE_DRAIN_CLAIM_IDLE_MS", 60_000, 10, 3_600_000),
                 r.integer("NUSCAPE_DRAIN_MAX_DELIVERIES", 5, 1, 1000),
-                r.integer("NUSCAPE_DRAIN_SAFETY_MARGIN_MS", 10_000, 0, 600_000));
+                r.integer("NUSCAPE_DRAIN_SAFETY_MARGIN_MS", 10_000, 0, 600_000),
+                r.optional("NUSCAPE_JWT_SIGNING_KID"),
+                r.integer("NUSCAPE_DEVICE_TOKEN_DAYS", 365, 1, 3660),
+                r.integer("NUSCAPE_API_DB_CONNECTIONS", 4, 1, 100));
         if (!s.databaseUrl.startsWith("jdbc:postgresql://")) {
             throw new ConfigException("NUSCAPE_DATABASE_URL must be a JDBC URL starting with jdbc:postgresql://");
         }

@@ -111,11 +111,7 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
 
     @Override
     public void afterRestore(org.crac.Context<? extends Resource> context) {
-        try {
-            function.redis().commands();
-        } catch (RuntimeException e) {
-            // Not fatal: the first request connects again and answers 503 if Redis is still away.
-        }
+        function.redis().reconnectQuietly();
     }
 
     public IngestFunction function() {

@@ -101,6 +101,18 @@ public final class RedisConnector implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the connection now if Redis answers (after a SnapStart restore); when it does not, the first
+     * request tries again and answers 503 if Redis is still away.
+     */
+    public void reconnectQuietly() {
+        try {
+            commands();
+        } catch (RuntimeException e) {
+            // Not fatal here: see above.
+        }
+    }
+
     /** Closes the connection (kept clients and threads stay); the next {@link #commands()} opens a new one. */
     public synchronized void disconnect() {
         StatefulConnection<String, byte[]> c = connection;

@@ -70,9 +70,9 @@ public final class Main {
                 + "\"key\":\"com.android.chrome\",\"duration_ms\":60000}]}";
         System.out.println("  curl -sS -X POST " + url + "/api/v1/events/batch -H 'Authorization: Bearer " + demo.deviceToken()
                 + "' -H 'Content-Type: application/json' -d '" + body + "'");
-        System.out.println("Read it back from the rollups (the dashboard API arrives with the API function):");
-        System.out.println("  psql '" + runtime.database().url().replace("jdbc:", "") + "' -U " + runtime.database().user()
-                + " -c \"SELECT bucket_start, kind, key, events, duration_ms FROM usage_1m WHERE device_id = '" + demo.deviceId() + "'\"");
+        System.out.println("Read it back from the rollups (a second or two later):");
+        System.out.println("  curl -sS '" + url + "/api/v1/usage/top?kind=app' -H 'Authorization: Bearer " + demo.adminToken() + "'");
+        System.out.println("  curl -sS '" + url + "/api/v1/devices' -H 'Authorization: Bearer " + demo.adminToken() + "'");
         System.out.println();
         System.out.println("Ctrl-C stops everything cleanly.");
         stopped.await();

@@ -49,7 +49,7 @@ public final class EventRules {
     }
 
     /** {@code ^[a-z][a-z0-9_.-]{0,31}$}, checked by hand: it runs for every event. */
-    static String kindProblem(String kind) {
+    public static String kindProblem(String kind) {
         if (kind == null || kind.isEmpty() || kind.length() > MAX_KIND_CHARS) {
             return "kind must be 1 to 32 characters";
         }
@@ -67,7 +67,7 @@ public final class EventRules {
         return null;
     }
 
-    static String keyProblem(String key) {
+    public static String keyProblem(String key) {
         if (key == null || key.isEmpty()) {
             return "key must be 1 to 256 characters";
         }

@@ -1,0 +1,117 @@
+package io.nuscape.api;
+
+import com.amazonaws.serverless.proxy.jersey.JerseyLambdaContainerHandler;
+import com.amazonaws.serverless.proxy.model.AwsProxyResponse;
+import com.amazonaws.serverless.proxy.model.HttpApiV2HttpContext;
+import com.amazonaws.serverless.proxy.model.HttpApiV2ProxyRequest;
+import com.amazonaws.serverless.proxy.model.HttpApiV2ProxyRequestContext;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.nuscape.core.Settings;
+import java.util.HashMap;
+import java.util.Map;
+import org.crac.Core;
+import org.crac.Resource;
+
+/**
+ * Lambda entry point of ApiFunction (API Gateway HTTP API, payload v2): the Jersey application served
+ * through aws-serverless-java-container. Thin: converts the event for the container and its answer
+ * back. As a CRaC resource it primes Jersey's routing before the SnapStart snapshot (a request to an
+ * unknown route: no token, no database) and reconnects to Redis after restore.
+ */
+public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, Resource, AutoCloseable {
+    private final ApiFunction function;
+    private final JerseyLambdaContainerHandler<HttpApiV2ProxyRequest, AwsProxyResponse> container;
+
+    /** Used by the Lambda runtime: configuration from the environment. */
+    public ApiHandler() {
+        this(new ApiFunction(Settings.fromEnvironment()));
+        Core.getGlobalContext().register(this);
+    }
+
+    /** Configured from the given settings (the local runtime's). */
+    public ApiHandler(Settings settings) {
+        this(new ApiFunction(settings));
+    }
+
+    public ApiHandler(ApiFunction function) {
+        this.function = function;
+        this.container = JerseyLambdaContainerHandler.getHttpApiV2ProxyHandler(function.application());
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        AwsProxyResponse r = container.proxy(request(event), context);
+        Map<String, String> headers = new HashMap<>();
+        if (r.getMultiValueHeaders() != null) {
+            r.getMultiValueHeaders().forEach((k, v) -> headers.put(k, String.join(",", v)));
+        }
+        return APIGatewayV2HTTPResponse.builder()
+                .withStatusCode(r.getStatusCode())
+                .withHeaders(headers)
+                .withBody(r.getBody())
+                .withIsBase64Encoded(r.isBase64Encoded())
+                .build();
+    }
+
+    /** The same request in the container's model (its field names differ from the events library's). */
+    static HttpApiV2ProxyRequest request(APIGatewayV2HTTPEvent e) {
+        HttpApiV2ProxyRequest r = new HttpApiV2ProxyRequest();
+        r.setVersion("2.0");
+        r.setRouteKey(e.getRouteKey());
+        r.setRawPath(e.getRawPath());
+        r.setRawQueryString(e.getRawQueryString() == null ? "" : e.getRawQueryString());
+        r.setCookies(e.getCookies());
+        r.setHeaders(e.getHeaders() == null ? new HashMap<>() : e.getHeaders());
+        r.setQueryStringParameters(e.getQueryStringParameters());
+        r.setPathParameters(e.getPathParameters());
+        r.setStageVariables(e.getStageVariables());
+        r.setBody(e.getBody());
+        r.setBase64Encoded(e.getIsBase64Encoded());
+        HttpApiV2ProxyRequestContext ctx = new HttpApiV2ProxyRequestContext();
+        HttpApiV2HttpContext http = new HttpApiV2HttpContext();
+        var source = e.getRequestContext();
+        if (source != null) {
+            ctx.setRequestId(source.getRequestId());
+            ctx.setRouteKey(source.getRouteKey());
+            ctx.setStage(source.getStage() == null ? "$default" : source.getStage());
+            ctx.setApiId(source.getApiId());
+            ctx.setTimeEpoch(source.getTimeEpoch());
+            if (source.getHttp() != null) {
+                http.setMethod(source.getHttp().getMethod());
+                http.setPath(source.getHttp().getPath());
+                http.setProtocol(source.getHttp().getProtocol());
+                http.setSourceIp(source.getHttp().getSourceIp());
+                http.setUserAgent(source.getHttp().getUserAgent());
+            }
+        }
+        ctx.setHttp(http);
+        r.setRequestContext(ctx);
+        return r;
+    }
+
+    @Override
+    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        APIGatewayV2HTTPEvent warm = APIGatewayV2HTTPEvent.builder().withRawPath("/api/v1/priming").withHeaders(Map.of())
+                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder().withRequestId("priming")
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod("GET").withPath("/api/v1/priming").build())
+                        .build())
+                .build();
+        for (int i = 0; i < 50; i++) {
+            handleRequest(warm, null);
+        }
+        function.redis().disconnect();
+    }
+
+    @Override
+    public void afterRestore(org.crac.Context<? extends Resource> context) {
+        function.redis().reconnectQuietly();
+    }
+
+    @Override
+    public void close() {
+        function.close();
+    }
+}

@@ -1,0 +1,63 @@
+package io.nuscape.api.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nuscape.core.ApiException;
+import io.nuscape.core.ErrorCode;
+import io.nuscape.core.Json;
+import io.nuscape.core.auth.Principal;
+import io.nuscape.core.auth.Uuids;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Response;
+import java.util.UUID;
+
+/** What every resource does the same way: the caller, JSON bodies in and out, ids from paths. */
+public final class Requests {
+    private Requests() {
+    }
+
+    public static Principal principal(ContainerRequestContext request) {
+        return (Principal) request.getProperty(AuthenticationFilter.PRINCIPAL);
+    }
+
+    /** A JSON object body, strictly parsed; anything else is a 400 saying so. */
+    public static JsonNode object(String body) {
+        if (body == null || body.isBlank()) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object");
+        }
+        try {
+            JsonNode node = Json.MAPPER.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object");
+            }
+            return node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "body is not valid JSON");
+        }
+    }
+
+    /** A required text field of 1..max characters without control characters. */
+    public static String text(JsonNode body, String field, int max) {
+        JsonNode v = body.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank() || v.asText().length() > max
+                || v.asText().chars().anyMatch(Character::isISOControl)) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + field + "\" must be a string of 1 to " + max + " characters");
+        }
+        return v.asText().strip();
+    }
+
+    /** An id from a path: anything that is not a UUID is as unknown as a UUID of another account. */
+    public static UUID id(String value) {
+        if (value == null || !Uuids.isCanonical(value)) {
+            throw notFound();
+        }
+        return UUID.fromString(value);
+    }
+
+    public static ApiException notFound() {
+        return new ApiException(ErrorCode.NOT_FOUND, "no such resource in this account");
+    }
+
+    public static Response json(int status, Object body) {
+        return Response.status(status).type("application/json; charset=utf-8").entity(Json.write(body)).build();
+    }
+}

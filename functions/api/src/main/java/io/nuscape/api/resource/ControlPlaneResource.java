@@ -1,0 +1,214 @@
+package io.nuscape.api.resource;
+
+import static io.nuscape.api.internal.Requests.id;
+import static io.nuscape.api.internal.Requests.json;
+import static io.nuscape.api.internal.Requests.notFound;
+import static io.nuscape.api.internal.Requests.object;
+import static io.nuscape.api.internal.Requests.principal;
+import static io.nuscape.api.internal.Requests.text;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nuscape.api.RequiresScope;
+import io.nuscape.core.ApiException;
+import io.nuscape.core.ErrorCode;
+import io.nuscape.core.auth.Principal;
+import io.nuscape.core.auth.Scope;
+import io.nuscape.core.auth.TokenIssuer;
+import io.nuscape.core.control.Account;
+import io.nuscape.core.control.ControlPlaneStore;
+import io.nuscape.core.control.Device;
+import io.nuscape.core.control.Erasure;
+import io.nuscape.core.control.Policy;
+import io.nuscape.core.queue.ControlPlaneCache;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The control plane of CONTRACT.md: accounts (operator); devices, tokens, erasure requests and policy
+ * (admin; listing devices needs read). Changes that ingest must see without Postgres are written to the
+ * Redis cache right after Postgres: token generations, revocations, rate limits.
+ */
+@Path("/api/v1")
+public final class ControlPlaneResource {
+    private static final Set<String> PLATFORMS = Set.of("windows", "android", "ios", "macos", "linux", "web", "other");
+
+    private final ControlPlaneStore store;
+    private final ControlPlaneCache cache;
+    private final TokenIssuer issuer;
+    private final Duration tokenLifetime;
+    private final Clock clock;
+
+    public ControlPlaneResource(ControlPlaneStore store, ControlPlaneCache cache, TokenIssuer issuer, Duration tokenLifetime, Clock clock) {
+        this.store = store;
+        this.cache = cache;
+        this.issuer = issuer;
+        this.tokenLifetime = tokenLifetime;
+        this.clock = clock;
+    }
+
+    @POST
+    @Path("/accounts")
+    @RequiresScope(Scope.OPERATOR)
+    public Response createAccount(String body) throws Exception {
+        String name = text(object(body), "name", 200);
+        Account a = store.createAccount(name);
+        var out = new LinkedHashMap<String, Object>();
+        out.put("account_id", a.accountId().toString());
+        out.put("name", a.name());
+        out.put("created_at", a.createdAt().toString());
+        return json(201, out);
+    }
+
+    @GET
+    @Path("/devices")
+    @RequiresScope(Scope.READ)
+    public Response devices(@Context ContainerRequestContext request) throws Exception {
+        Principal p = principal(request);
+        Instant now = clock.instant();
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (Device d : store.devices(p.accountId())) {
+            var item = new LinkedHashMap<String, Object>();
+            item.put("device_id", d.deviceId().toString());
+            item.put("name", d.name());
+            item.put("platform", d.platform());
+            item.put("enrolled_at", d.enrolledAt().toString());
+            item.put("last_seen_at", d.lastSeenAt() == null ? null : d.lastSeenAt().toString());
+            item.put("status", d.status(now));
+            items.add(item);
+        }
+        return json(200, Map.of("devices", items));
+    }
+
+    @POST
+    @Path("/devices")
+    @RequiresScope(Scope.ADMIN)
+    public Response enroll(@Context ContainerRequestContext request, String body) throws Exception {
+        Principal p = principal(request);
+        JsonNode b = object(body);
+        String name = text(b, "name", 200);
+        String platform = text(b, "platform", 50).toLowerCase(java.util.Locale.ROOT);
+        if (!PLATFORMS.contains(platform)) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"platform\" must be one of " + new java.util.TreeSet<>(PLATFORMS));
+        }
+        Device d = store.enrollDevice(p.accountId(), name, platform);
+        var out = new LinkedHashMap<String, Object>();
+        out.put("device_id", d.deviceId().toString());
+        out.putAll(token(p.accountId(), d.deviceId(), d.tokenGeneration()));
+        return json(201, out);
+    }
+
+    @POST
+    @Path("/devices/{id}/token")
+    @RequiresScope(Scope.ADMIN)
+    public Response rotate(@Context ContainerRequestContext request, @PathParam("id") String id) throws Exception {
+        Principal p = principal(request);
+        UUID device = id(id);
+        long generation = store.rotateToken(p.accountId(), device).orElseThrow(() -> notFound());
+        // From here on ingest refuses every token of a lower generation, without reading Postgres.
+        cache.setMinimumTokenGeneration(p.accountId(), device, generation);
+        return json(201, token(p.accountId(), device, generation));
+    }
+
+    @DELETE
+    @Path("/devices/{id}")
+    @RequiresScope(Scope.ADMIN)
+    public Response erase(@Context ContainerRequestContext request, @PathParam("id") String id) throws Exception {
+        Principal p = principal(request);
+        UUID device = id(id);
+        Erasure e = store.requestErasure(p.accountId(), device).orElseThrow(() -> notFound());
+        cache.markErased(p.accountId(), device);
+        var out = new LinkedHashMap<String, Object>();
+        out.put("erasure_id", e.erasureId().toString());
+        out.put("status", e.status());
+        return json(202, out);
+    }
+
+    @GET
+    @Path("/erasures/{id}")
+    @RequiresScope(Scope.ADMIN)
+    public Response erasure(@Context ContainerRequestContext request, @PathParam("id") String id) throws Exception {
+        Erasure e = store.erasure(principal(request).accountId(), id(id)).orElseThrow(() -> notFound());
+        var out = new LinkedHashMap<String, Object>();
+        out.put("erasure_id", e.erasureId().toString());
+        out.put("device_id", e.deviceId().toString());
+        out.put("status", e.status());
+        out.put("requested_at", e.requestedAt().toString());
+        out.put("completed_at", e.completedAt() == null ? null : e.completedAt().toString());
+        return json(200, out);
+    }
+
+    @GET
+    @Path("/policy")
+    @RequiresScope(Scope.ADMIN)
+    public Response policy(@Context ContainerRequestContext request) throws Exception {
+        return json(200, describe(store.policy(principal(request).accountId())));
+    }
+
+    @PUT
+    @Path("/policy")
+    @RequiresScope(Scope.ADMIN)
+    public Response putPolicy(@Context ContainerRequestContext request, String body) throws Exception {
+        Principal p = principal(request);
+        JsonNode b = object(body);
+        Policy policy = new Policy(days(b, "retention_days_1m", 1, 3660), days(b, "retention_days_5m", 1, 3660),
+                days(b, "retention_days_60m", 1, 3660), rate(b));
+        if (policy.retentionDays1m() > policy.retentionDays5m() || policy.retentionDays5m() > policy.retentionDays60m()) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "retention must not shrink with coarser granularity (1m <= 5m <= 60m)");
+        }
+        Policy saved = store.putPolicy(p.accountId(), policy);
+        cache.setRateLimit(p.accountId(), saved.rateLimitEventsPerMinute() == null ? -1 : saved.rateLimitEventsPerMinute());
+        return json(200, describe(saved));
+    }
+
+    private Map<String, Object> token(UUID account, UUID device, long generation) {
+        Instant now = clock.instant();
+        var out = new LinkedHashMap<String, Object>();
+        out.put("token", issuer.issue(account, device.toString(), Set.of(Scope.INGEST), generation, now, tokenLifetime));
+        out.put("expires_at", now.plus(tokenLifetime).toString());
+        return out;
+    }
+
+    private static Map<String, Object> describe(Policy p) {
+        var out = new LinkedHashMap<String, Object>();
+        out.put("retention_days_1m", p.retentionDays1m());
+        out.put("retention_days_5m", p.retentionDays5m());
+        out.put("retention_days_60m", p.retentionDays60m());
+        out.put("rate_limit_events_per_minute", p.rateLimitEventsPerMinute());
+        return out;
+    }
+
+    private static int days(JsonNode b, String field, int min, int max) {
+        JsonNode v = b.get(field);
+        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < min || v.asInt() > max) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + field + "\" must be an integer from " + min + " to " + max);
+        }
+        return v.asInt();
+    }
+
+    private static Long rate(JsonNode b) {
+        JsonNode v = b.get("rate_limit_events_per_minute");
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0 || v.asLong() > 1_000_000_000L) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"rate_limit_events_per_minute\" must be null or an integer from 0 to 1000000000");
+        }
+        return v.asLong();
+    }
+}

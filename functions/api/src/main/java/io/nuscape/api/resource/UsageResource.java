@@ -1,0 +1,165 @@
+package io.nuscape.api.resource;
+
+import static io.nuscape.api.internal.Requests.json;
+import static io.nuscape.api.internal.Requests.principal;
+
+import io.nuscape.api.RequiresScope;
+import io.nuscape.core.ApiException;
+import io.nuscape.core.ErrorCode;
+import io.nuscape.core.auth.Scope;
+import io.nuscape.core.auth.Uuids;
+import io.nuscape.core.event.EventRules;
+import io.nuscape.core.event.Rfc3339;
+import io.nuscape.core.rollup.Granularity;
+import io.nuscape.core.usage.UsageQuery;
+import io.nuscape.core.usage.UsageReader;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Dashboards of CONTRACT.md: top keys and dense time series, from the rollups only, for the token's
+ * account. The granularity follows the range (up to 6 h: 1m, up to 14 days: 5m, beyond: 60m) unless
+ * {@code step} names one.
+ */
+@Path("/api/v1/usage")
+public final class UsageResource {
+    static final Duration MAX_RANGE = Duration.ofDays(400);
+    static final int MAX_POINTS = 1500;
+
+    private final UsageReader reader;
+    private final Clock clock;
+
+    public UsageResource(UsageReader reader, Clock clock) {
+        this.reader = reader;
+        this.clock = clock;
+    }
+
+    @GET
+    @Path("/top")
+    @RequiresScope(Scope.READ)
+    public Response top(@Context ContainerRequestContext request, @QueryParam("from") String from, @QueryParam("to") String to,
+                        @QueryParam("kind") String kind, @QueryParam("device_id") String device, @QueryParam("limit") String limit,
+                        @QueryParam("step") String step) throws Exception {
+        UsageQuery q = query(request, from, to, Optional.of(kind == null ? "app" : kind), null, device, step);
+        int n = integer("limit", limit, 10, 1, 100);
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (UsageReader.TopItem i : reader.top(q, n)) {
+            var item = new LinkedHashMap<String, Object>();
+            item.put("key", i.key());
+            item.put("duration_ms", i.durationMs());
+            item.put("events", i.events());
+            items.add(item);
+        }
+        var body = new LinkedHashMap<String, Object>();
+        body.put("from", q.from().toString());
+        body.put("to", q.to().toString());
+        body.put("granularity", q.granularity().label());
+        body.put("items", items);
+        return json(200, body);
+    }
+
+    @GET
+    @Path("/timeseries")
+    @RequiresScope(Scope.READ)
+    public Response timeseries(@Context ContainerRequestContext request, @QueryParam("from") String from, @QueryParam("to") String to,
+                               @QueryParam("kind") String kind, @QueryParam("key") String key, @QueryParam("device_id") String device,
+                               @QueryParam("step") String step) throws Exception {
+        UsageQuery q = query(request, from, to, Optional.ofNullable(kind), key, device, step);
+        long first = q.granularity().bucketOf(q.from().toEpochMilli());
+        long points = (q.to().toEpochMilli() - first + q.granularity().millis() - 1) / q.granularity().millis();
+        if (points > MAX_POINTS) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "the range holds " + points + " buckets of " + q.granularity().label()
+                    + "; at most " + MAX_POINTS + " points: use a larger step or a shorter range");
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (UsageReader.Point p : reader.timeseries(q)) {
+            var point = new LinkedHashMap<String, Object>();
+            point.put("bucket_start", p.bucketStart().toString());
+            point.put("duration_ms", p.durationMs());
+            point.put("events", p.events());
+            out.add(point);
+        }
+        var body = new LinkedHashMap<String, Object>();
+        body.put("from", q.from().toString());
+        body.put("to", q.to().toString());
+        body.put("step", q.granularity().label());
+        body.put("points", out);
+        return json(200, body);
+    }
+
+    private UsageQuery query(ContainerRequestContext request, String fromText, String toText, Optional<String> kind, String key,
+                             String device, String step) {
+        Instant to = toText == null ? clock.instant() : time("to", toText);
+        Instant from = fromText == null ? to.minus(Duration.ofHours(24)) : time("from", fromText);
+        if (!to.isAfter(from)) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"to\" must be after \"from\"");
+        }
+        Duration range = Duration.between(from, to);
+        if (range.compareTo(MAX_RANGE) > 0) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "a range may span at most 400 days");
+        }
+        Granularity g = step == null ? granularityFor(range) : switch (step) {
+            case "1m" -> Granularity.MINUTE;
+            case "5m" -> Granularity.FIVE_MINUTES;
+            case "60m", "1h" -> Granularity.HOUR;
+            default -> throw new ApiException(ErrorCode.INVALID_REQUEST, "\"step\" must be 1m, 5m or 60m");
+        };
+        if (kind.isPresent() && EventRules.kindProblem(kind.get()) != null) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"kind\": " + EventRules.kindProblem(kind.get()));
+        }
+        if (key != null && EventRules.keyProblem(key) != null) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"key\": " + EventRules.keyProblem(key));
+        }
+        Optional<UUID> deviceId = Optional.empty();
+        if (device != null) {
+            if (!Uuids.isCanonical(device)) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, "\"device_id\" must be a UUID");
+            }
+            deviceId = Optional.of(UUID.fromString(device));
+        }
+        return new UsageQuery(principal(request).accountId(), from, to, g, kind, Optional.ofNullable(key), deviceId);
+    }
+
+    static Granularity granularityFor(Duration range) {
+        if (range.compareTo(Duration.ofHours(6)) <= 0) {
+            return Granularity.MINUTE;
+        }
+        return range.compareTo(Duration.ofDays(14)) <= 0 ? Granularity.FIVE_MINUTES : Granularity.HOUR;
+    }
+
+    private static Instant time(String name, String text) {
+        long millis = Rfc3339.parseMillis(text);
+        if (millis == Long.MIN_VALUE) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + name + "\" must be an RFC 3339 date-time, e.g. 2026-11-23T10:00:00Z");
+        }
+        return Instant.ofEpochMilli(millis);
+    }
+
+    private static int integer(String name, String text, int fallback, int min, int max) {
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            int v = Integer.parseInt(text);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // Answered below.
+        }
+        throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + name + "\" must be an integer from " + min + " to " + max);
+    }
+}

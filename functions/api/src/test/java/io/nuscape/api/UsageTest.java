@@ -1,0 +1,264 @@
+package io.nuscape.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nuscape.core.Json;
+import io.nuscape.core.Settings;
+import io.nuscape.core.auth.KeySet;
+import io.nuscape.core.auth.KeySource;
+import io.nuscape.core.auth.Scope;
+import io.nuscape.core.auth.TokenIssuer;
+import io.nuscape.postgres.Database;
+import io.nuscape.postgres.Migrator;
+import io.nuscape.testkit.TestDatabase;
+import io.nuscape.testkit.TestKeys;
+import io.nuscape.testkit.TestPostgres;
+import io.nuscape.testkit.TestRedis;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Dashboards against rollup rows written by the test, checked against sums the test computes itself. */
+class UsageTest {
+    static ApiHandler api;
+    static TokenIssuer issuer;
+    static final TestKeys.Key KEY = TestKeys.hs256("usage-test");
+    static final UUID A = UUID.randomUUID();
+    static final UUID B = UUID.randomUUID();
+    static final UUID DEVICE_A1 = UUID.randomUUID();
+    static final UUID DEVICE_A2 = UUID.randomUUID();
+    static final UUID DEVICE_B = UUID.randomUUID();
+    /** A fixed hour two hours back, so all rows sit in existing partitions. */
+    static final Instant H = Instant.ofEpochMilli((System.currentTimeMillis() / 3_600_000L - 2) * 3_600_000L);
+    /** (table|device|minute|kind|key) -> [events, duration] as written. */
+    static final Map<String, long[]> rows = new TreeMap<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestDatabase db = TestPostgres.newDatabase("usage");
+        new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).migrate();
+        Map<String, String> env = new HashMap<>();
+        env.put("NUSCAPE_REDIS_URL", TestRedis.url());
+        env.put("NUSCAPE_REDIS_PREFIX", TestRedis.uniquePrefix("usage"));
+        env.put("NUSCAPE_DATABASE_URL", db.jdbcUrl());
+        env.put("NUSCAPE_DATABASE_USER", db.user());
+        env.put("NUSCAPE_DATABASE_PASSWORD", db.password());
+        env.put("NUSCAPE_JWT_KEYS", TestKeys.keySet(KEY));
+        env.put("NUSCAPE_LOG_LEVEL", "WARN");
+        api = new ApiHandler(Settings.from(env));
+        issuer = new TokenIssuer(KeySource.of(KeySet.parse(TestKeys.keySet(KEY))), Optional.empty(), "nuscape", "nuscape");
+        // Minute rows over 3 hours around H for two devices of A and one of B; 5m and 60m rows are their sums.
+        Random rnd = new Random(11);
+        try (Connection c = db.connect()) {
+            for (String table : new String[] {"usage_1m", "usage_5m", "usage_60m"}) {
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO " + table + " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                        + " ON CONFLICT (account_id, device_id, bucket_start, kind, key) DO UPDATE SET events = "
+                        + table + ".events + EXCLUDED.events, duration_ms = " + table + ".duration_ms + EXCLUDED.duration_ms")) {
+                    rnd.setSeed(11);
+                    long step = table.equals("usage_1m") ? 60_000 : table.equals("usage_5m") ? 300_000 : 3_600_000;
+                    for (int minute = -60; minute < 120; minute++) {
+                        for (UUID[] ad : new UUID[][] {{A, DEVICE_A1}, {A, DEVICE_A2}, {B, DEVICE_B}}) {
+                            for (String key : new String[] {"app.x", "app.y", "site.z"}) {
+                                if (rnd.nextInt(3) == 0) {
+                                    continue;
+                                }
+                                String kind = key.startsWith("site") ? "web" : "app";
+                                long events = rnd.nextInt(5);
+                                long duration = rnd.nextInt(60_000);
+                                long t = H.toEpochMilli() + minute * 60_000L;
+                                p.setObject(1, ad[0]);
+                                p.setObject(2, ad[1]);
+                                p.setTimestamp(3, Timestamp.from(Instant.ofEpochMilli(Math.floorDiv(t, step) * step)));
+                                p.setString(4, kind);
+                                p.setString(5, key);
+                                p.setLong(6, events);
+                                p.setLong(7, duration);
+                                p.addBatch();
+                                if (table.equals("usage_1m")) {
+                                    rows.put(ad[0] + "|" + ad[1] + "|" + t + "|" + kind + "|" + key, new long[] {events, duration});
+                                }
+                            }
+                        }
+                    }
+                    p.executeBatch();
+                }
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        api.close();
+    }
+
+    static APIGatewayV2HTTPResponse get(UUID account, String pathAndQuery) {
+        String token = issuer.issue(account, UUID.randomUUID().toString(), Set.of(Scope.READ), 0, Instant.now(), Duration.ofHours(1));
+        int q = pathAndQuery.indexOf('?');
+        String path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+        String query = q < 0 ? "" : pathAndQuery.substring(q + 1);
+        Map<String, String> params = new HashMap<>();
+        if (!query.isEmpty()) {
+            for (String pair : query.split("&")) {
+                String[] kv = pair.split("=", 2);
+                params.put(kv[0], java.net.URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+            }
+        }
+        return api.handleRequest(APIGatewayV2HTTPEvent.builder().withRawPath(path).withRawQueryString(query)
+                .withQueryStringParameters(params.isEmpty() ? null : params)
+                .withHeaders(Map.of("authorization", "Bearer " + token))
+                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder().withRequestId("r")
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod("GET").withPath(path).build()).build())
+                .build(), null);
+    }
+
+    static JsonNode ok(APIGatewayV2HTTPResponse r) throws Exception {
+        assertEquals(200, r.getStatusCode(), r.getBody());
+        return Json.MAPPER.readTree(r.getBody());
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** Independent sums over the written minute rows: [events, duration] per key within [from, to). */
+    static Map<String, long[]> expectedTop(UUID account, Instant from, Instant to, String kind, UUID device, long bucketMillis) {
+        long start = Math.floorDiv(from.toEpochMilli(), bucketMillis) * bucketMillis;
+        Map<String, long[]> out = new HashMap<>();
+        rows.forEach((k, v) -> {
+            String[] p = k.split("\\|");
+            long t = Long.parseLong(p[2]);
+            long bucket = Math.floorDiv(t, bucketMillis) * bucketMillis;
+            if (p[0].equals(account.toString()) && (device == null || p[1].equals(device.toString())) && p[3].equals(kind)
+                    && bucket >= start && bucket < to.toEpochMilli()) {
+                long[] s = out.computeIfAbsent(p[4], x -> new long[2]);
+                s[0] += v[0];
+                s[1] += v[1];
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void topEqualsIndependentSumsAtEveryGranularityAndAcrossBucketEdges() throws Exception {
+        Object[][] cases = {
+            {H.minusSeconds(90), H.plusSeconds(3 * 3600 - 7200), "1m", 60_000L},      // 2.5 h, starts mid-minute
+            {H.minusSeconds(1000), H.plusSeconds(3600 * 7), "5m", 300_000L},           // 7 h: starts mid-5-minutes
+            {H.minusSeconds(3600), H.plusSeconds(3600 * 24 * 15), "60m", 3_600_000L},  // 15 days
+        };
+        for (Object[] c : cases) {
+            Instant from = (Instant) c[0];
+            Instant to = (Instant) c[1];
+            for (UUID device : new UUID[] {null, DEVICE_A2}) {
+                JsonNode body = ok(get(A, "/api/v1/usage/top?from=" + enc(from.toString()) + "&to=" + enc(to.toString())
+                        + (device == null ? "" : "&device_id=" + device)));
+                assertEquals(c[2], body.get("granularity").asText());
+                Map<String, long[]> expected = expectedTop(A, from, to, "app", device, (Long) c[3]);
+                assertEquals(expected.size(), body.get("items").size(), body.toString());
+                long previous = Long.MAX_VALUE;
+                for (JsonNode item : body.get("items")) {
+                    long[] e = expected.get(item.get("key").asText());
+                    assertEquals(e[0], item.get("events").asLong(), item.toString());
+                    assertEquals(e[1], item.get("duration_ms").asLong(), item.toString());
+                    assertTrue(item.get("duration_ms").asLong() <= previous, "ordered by duration");
+                    previous = item.get("duration_ms").asLong();
+                }
+            }
+        }
+        JsonNode web = ok(get(A, "/api/v1/usage/top?kind=web&limit=1&from=" + enc(H.minusSeconds(3600).toString()) + "&to=" + enc(H.plusSeconds(7200).toString())));
+        assertEquals(1, web.get("items").size());
+        assertEquals("site.z", web.get("items").get(0).get("key").asText());
+    }
+
+    @Test
+    void timeseriesIsDenseAndMatchesTheRowsOfEachBucket() throws Exception {
+        Instant from = H.minusSeconds(600);
+        Instant to = H.plusSeconds(1800);
+        JsonNode body = ok(get(A, "/api/v1/usage/timeseries?step=5m&kind=app&key=app.x&device_id=" + DEVICE_A1
+                + "&from=" + enc(from.toString()) + "&to=" + enc(to.toString())));
+        assertEquals("5m", body.get("step").asText());
+        JsonNode points = body.get("points");
+        assertEquals(8, points.size(), "10 min before H to 30 min after: 8 buckets of 5 minutes, empty ones too");
+        for (JsonNode p : points) {
+            long bucket = Instant.parse(p.get("bucket_start").asText()).toEpochMilli();
+            long[] sum = new long[2];
+            rows.forEach((k, v) -> {
+                String[] f = k.split("\\|");
+                long t = Long.parseLong(f[2]);
+                if (f[1].equals(DEVICE_A1.toString()) && f[4].equals("app.x") && t >= bucket && t < bucket + 300_000) {
+                    sum[0] += v[0];
+                    sum[1] += v[1];
+                }
+            });
+            assertEquals(sum[0], p.get("events").asLong(), p.toString());
+            assertEquals(sum[1], p.get("duration_ms").asLong(), p.toString());
+        }
+        JsonNode empty = ok(get(A, "/api/v1/usage/timeseries?step=60m&from=" + enc(H.minus(Duration.ofDays(3)).toString())
+                + "&to=" + enc(H.minus(Duration.ofDays(2)).toString())));
+        assertEquals(24, empty.get("points").size());
+        empty.get("points").forEach(p -> assertEquals(0, p.get("events").asLong()));
+    }
+
+    @Test
+    void anotherAccountNeverSeesTheseRows() throws Exception {
+        String range = "from=" + enc(H.minusSeconds(3600).toString()) + "&to=" + enc(H.plusSeconds(7200).toString());
+        JsonNode topB = ok(get(B, "/api/v1/usage/top?" + range));
+        Map<String, long[]> expected = expectedTop(B, H.minusSeconds(3600), H.plusSeconds(7200), "app", null, 60_000);
+        for (JsonNode item : topB.get("items")) {
+            assertEquals(expected.get(item.get("key").asText())[0], item.get("events").asLong());
+        }
+        // A's device id in B's query: B's rows only, and A's device has none there.
+        JsonNode foreign = ok(get(B, "/api/v1/usage/top?device_id=" + DEVICE_A1 + "&" + range));
+        assertEquals(0, foreign.get("items").size());
+        JsonNode series = ok(get(B, "/api/v1/usage/timeseries?device_id=" + DEVICE_A1 + "&" + range));
+        series.get("points").forEach(p -> assertEquals(0, p.get("events").asLong()));
+    }
+
+    @Test
+    void badParametersAre400WithAMessageAndNeverReachTheDatabaseUnparameterised() throws Exception {
+        String[] bad = {
+            "/api/v1/usage/top?from=yesterday",
+            "/api/v1/usage/top?to=2026-13-01T00:00:00Z",
+            "/api/v1/usage/top?from=" + enc(H.toString()) + "&to=" + enc(H.minusSeconds(60).toString()),
+            "/api/v1/usage/top?from=" + enc(H.minus(Duration.ofDays(401)).toString()) + "&to=" + enc(H.toString()),
+            "/api/v1/usage/timeseries?step=1m&from=" + enc(H.minus(Duration.ofDays(2)).toString()) + "&to=" + enc(H.toString()),
+            "/api/v1/usage/top?limit=0",
+            "/api/v1/usage/top?limit=101",
+            "/api/v1/usage/top?limit=ten",
+            "/api/v1/usage/top?kind=Unknown%20Kind",
+            "/api/v1/usage/top?step=2m",
+            "/api/v1/usage/top?device_id=" + enc("x' OR '1'='1"),
+            "/api/v1/usage/top?kind=" + enc("app'; DROP TABLE usage_1m; --"),
+            "/api/v1/usage/timeseries?key=" + enc("k\u0000"),
+            "/api/v1/usage/top?from=" + enc("2026-01-01T00:00:00Z' OR 1=1 --"),
+        };
+        for (String path : bad) {
+            APIGatewayV2HTTPResponse r = get(A, path);
+            assertEquals(400, r.getStatusCode(), path + " -> " + r.getBody());
+            JsonNode body = Json.MAPPER.readTree(r.getBody());
+            assertEquals("invalid_request", body.get("error").asText());
+            assertTrue(body.get("message").asText().length() > 10);
+        }
+        // A key built to break SQL is just a key with no rows.
+        JsonNode injected = ok(get(A, "/api/v1/usage/timeseries?key=" + enc("x' OR '1'='1") + "&step=60m"));
+        injected.get("points").forEach(p -> assertEquals(0, p.get("events").asLong()));
+        ok(get(A, "/api/v1/usage/top"));
+    }
+}

@@ -1,0 +1,194 @@
+package io.nuscape.postgres;
+
+import io.nuscape.core.control.Account;
+import io.nuscape.core.control.ControlPlaneStore;
+import io.nuscape.core.control.Device;
+import io.nuscape.core.control.Erasure;
+import io.nuscape.core.control.Policy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** {@link ControlPlaneStore} on Postgres; every statement filters by the caller's account in SQL. */
+public final class PostgresControlPlaneStore implements ControlPlaneStore {
+    private static final String DEVICE_COLUMNS =
+            "device_id, account_id, name, platform, enrolled_at, last_seen_at, token_generation, revoked_at, erased_at";
+
+    private final ConnectionPool pool;
+
+    public PostgresControlPlaneStore(ConnectionPool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public Account createAccount(String name) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow();
+             PreparedStatement s = l.connection().prepareStatement(
+                     "INSERT INTO accounts (account_id, name) VALUES (?, ?) RETURNING account_id, name, created_at")) {
+            s.setObject(1, UUID.randomUUID());
+            s.setString(2, name);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return new Account(rs.getObject(1, UUID.class), rs.getString(2), instant(rs, 3));
+            }
+        }
+    }
+
+    @Override
+    public Device enrollDevice(UUID accountId, String name, String platform) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow();
+             PreparedStatement s = l.connection().prepareStatement("INSERT INTO devices (device_id, account_id, name, platform)"
+                     + " SELECT ?, account_id, ?, ? FROM accounts WHERE account_id = ? RETURNING " + DEVICE_COLUMNS)) {
+            s.setObject(1, UUID.randomUUID());
+            s.setString(2, name);
+            s.setString(3, platform);
+            s.setObject(4, accountId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("account " + accountId + " does not exist", "23503");
+                }
+                return device(rs);
+            }
+        }
+    }
+
+    @Override
+    public List<Device> devices(UUID accountId) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow();
+             PreparedStatement s = l.connection().prepareStatement("SELECT " + DEVICE_COLUMNS
+                     + " FROM devices WHERE account_id = ? ORDER BY enrolled_at, device_id")) {
+            s.setObject(1, accountId);
+            List<Device> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(device(rs));
+                }
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public Optional<Long> rotateToken(UUID accountId, UUID deviceId) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow();
+             PreparedStatement s = l.connection().prepareStatement("UPDATE devices SET token_generation = token_generation + 1"
+                     + " WHERE device_id = ? AND account_id = ? AND revoked_at IS NULL AND erased_at IS NULL RETURNING token_generation")) {
+            s.setObject(1, deviceId);
+            s.setObject(2, accountId);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public Optional<Erasure> requestErasure(UUID accountId, UUID deviceId) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow()) {
+            Connection c = l.connection();
+            c.setAutoCommit(false);
+            try (PreparedStatement revoke = c.prepareStatement("UPDATE devices SET revoked_at = coalesce(revoked_at, now())"
+                    + " WHERE device_id = ? AND account_id = ? RETURNING device_id")) {
+                revoke.setObject(1, deviceId);
+                revoke.setObject(2, accountId);
+                try (ResultSet rs = revoke.executeQuery()) {
+                    if (!rs.next()) {
+                        c.rollback();
+                        return Optional.empty();
+                    }
+                }
+            }
+            Optional<Erasure> existing = query(c, "SELECT erasure_id, account_id, device_id, status, requested_at, completed_at"
+                    + " FROM erasure_requests WHERE account_id = ? AND device_id = ? ORDER BY requested_at DESC LIMIT 1", accountId, deviceId);
+            if (existing.isPresent()) {
+                c.commit();
+                return existing;
+            }
+            Optional<Erasure> created = query(c, "INSERT INTO erasure_requests (erasure_id, account_id, device_id) VALUES (?, ?, ?)"
+                    + " RETURNING erasure_id, account_id, device_id, status, requested_at, completed_at", UUID.randomUUID(), accountId, deviceId);
+            c.commit();
+            return created;
+        }
+    }
+
+    @Override
+    public Optional<Erasure> erasure(UUID accountId, UUID erasureId) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow()) {
+            return query(l.connection(), "SELECT erasure_id, account_id, device_id, status, requested_at, completed_at"
+                    + " FROM erasure_requests WHERE erasure_id = ? AND account_id = ?", erasureId, accountId);
+        }
+    }
+
+    @Override
+    public Policy policy(UUID accountId) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow();
+             PreparedStatement s = l.connection().prepareStatement("SELECT retention_days_1m, retention_days_5m, retention_days_60m,"
+                     + " rate_limit_events_per_minute FROM policies WHERE account_id = ?")) {
+            s.setObject(1, accountId);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? policy(rs) : Policy.DEFAULTS;
+            }
+        }
+    }
+
+    @Override
+    public Policy putPolicy(UUID accountId, Policy p) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow();
+             PreparedStatement s = l.connection().prepareStatement("INSERT INTO policies (account_id, retention_days_1m, retention_days_5m,"
+                     + " retention_days_60m, rate_limit_events_per_minute) SELECT account_id, ?, ?, ?, ? FROM accounts WHERE account_id = ?"
+                     + " ON CONFLICT (account_id) DO UPDATE SET retention_days_1m = EXCLUDED.retention_days_1m,"
+                     + " retention_days_5m = EXCLUDED.retention_days_5m, retention_days_60m = EXCLUDED.retention_days_60m,"
+                     + " rate_limit_events_per_minute = EXCLUDED.rate_limit_events_per_minute, updated_at = now()"
+                     + " RETURNING retention_days_1m, retention_days_5m, retention_days_60m, rate_limit_events_per_minute")) {
+            s.setInt(1, p.retentionDays1m());
+            s.setInt(2, p.retentionDays5m());
+            s.setInt(3, p.retentionDays60m());
+            if (p.rateLimitEventsPerMinute() == null) {
+                s.setNull(4, java.sql.Types.BIGINT);
+            } else {
+                s.setLong(4, p.rateLimitEventsPerMinute());
+            }
+            s.setObject(5, accountId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("account " + accountId + " does not exist", "23503");
+                }
+                return policy(rs);
+            }
+        }
+    }
+
+    private static Optional<Erasure> query(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(new Erasure(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
+                        rs.getObject(3, UUID.class), rs.getString(4), instant(rs, 5), instant(rs, 6))) : Optional.empty();
+            }
+        }
+    }
+
+    private static Policy policy(ResultSet rs) throws SQLException {
+        long rate = rs.getLong(4);
+        Long rateLimit = rs.wasNull() ? null : rate; // wasNull speaks of the last column read: ask right away
+        return new Policy(rs.getInt(1), rs.getInt(2), rs.getInt(3), rateLimit);
+    }
+
+    private static Device device(ResultSet rs) throws SQLException {
+        return new Device(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4),
+                instant(rs, 5), instant(rs, 6), rs.getLong(7), instant(rs, 8), instant(rs, 9));
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+}
