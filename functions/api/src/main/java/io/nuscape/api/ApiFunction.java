@@ -3,6 +3,7 @@ package io.nuscape.api;
 import io.nuscape.api.internal.AuthenticationFilter;
 import io.nuscape.api.internal.ErrorMapper;
 import io.nuscape.api.resource.ControlPlaneResource;
+import io.nuscape.api.resource.OpenApiResource;
 import io.nuscape.api.resource.OperationsResource;
 import io.nuscape.api.resource.UsageResource;
 import io.nuscape.core.Settings;
@@ -51,7 +52,8 @@ public final class ApiFunction implements AutoCloseable {
                 .register(new ControlPlaneResource(new PostgresControlPlaneStore(pool), new RedisControlPlaneCache(redis, stream.keys()),
                         issuer, Duration.ofDays(settings.deviceTokenDays()), Clock.systemUTC()))
                 .register(new OperationsResource(redis, pool, stream, settings.streamShards()))
-                .register(new UsageResource(new PostgresUsageReader(pool), Clock.systemUTC()));
+                .register(new UsageResource(new PostgresUsageReader(pool), Clock.systemUTC()))
+                .register(new OpenApiResource());
     }
 
     public ResourceConfig application() {
