@@ -33,7 +33,8 @@ CREATE TABLE devices (
 );
 CREATE INDEX devices_by_account ON devices (account_id, device_id);
 
--- Rollups. Key (account_id, device_id, bucket_start, kind, key); range-partitioned by bucket_start so
+-- Rollups. Key (account_id, device_id, bucket_start, kind, key), indexed in the order dashboards ask:
+-- one account, a time range, then kind and key, every device. Range-partitioned by bucket_start so
 -- that retention drops whole partitions: usage_1m by day, usage_5m and usage_60m by month. kind and key
 -- compare byte-wise (COLLATE "C"): the index is for equality and grouping, and locale-aware comparison
 -- made every upsert several times slower.
@@ -45,13 +46,13 @@ CREATE TABLE usage_1m (
     key          text        COLLATE "C" NOT NULL,
     events       bigint      NOT NULL DEFAULT 0,
     duration_ms  bigint      NOT NULL DEFAULT 0,
-    PRIMARY KEY (account_id, device_id, bucket_start, kind, key)
+    PRIMARY KEY (account_id, bucket_start, kind, key, device_id)
 ) PARTITION BY RANGE (bucket_start);
 
 CREATE TABLE usage_5m  (LIKE usage_1m INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-    PRIMARY KEY (account_id, device_id, bucket_start, kind, key)) PARTITION BY RANGE (bucket_start);
+    PRIMARY KEY (account_id, bucket_start, kind, key, device_id)) PARTITION BY RANGE (bucket_start);
 CREATE TABLE usage_60m (LIKE usage_1m INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-    PRIMARY KEY (account_id, device_id, bucket_start, kind, key)) PARTITION BY RANGE (bucket_start);
+    PRIMARY KEY (account_id, bucket_start, kind, key, device_id)) PARTITION BY RANGE (bucket_start);
 
 -- Creates the partitions covering [p_from, p_to] that do not exist yet; safe to run concurrently and
 -- repeatedly. Returns how many it created. Boundaries are UTC days and months.

@@ -1,0 +1,198 @@
+package io.nuscape.api.bench;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.nuscape.api.ApiHandler;
+import io.nuscape.core.Settings;
+import io.nuscape.core.auth.KeySet;
+import io.nuscape.core.auth.KeySource;
+import io.nuscape.core.auth.Scope;
+import io.nuscape.core.auth.TokenIssuer;
+import io.nuscape.postgres.Database;
+import io.nuscape.postgres.Migrator;
+import io.nuscape.testkit.EmbeddedRedis;
+import io.nuscape.testkit.FreePort;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * {@code scripts/bench query}: loads rollup rows with COPY (default 20 000 000: 100 accounts, 50 devices
+ * each, 30 keys, 30 days, all three granularities), then times top and timeseries through the API handler
+ * in-process for random accounts and ranges (1 h, 24 h, 7 d, 30 d), and in the same run the same answers
+ * from the plainest correct SQL with index scans turned off: what a design without the right key pays.
+ */
+public final class QueryBench {
+    static final int ACCOUNTS = 100;
+    static final int DEVICES = 50;
+    static final int KEYS = 30;
+
+    public static void main(String[] args) throws Exception {
+        long target = args.length > 0 ? Long.parseLong(args[0]) : 20_000_000L;
+        int queries = args.length > 1 ? Integer.parseInt(args[1]) : 400;
+        try (EmbeddedRedis redis = EmbeddedRedis.start();
+             EmbeddedPostgres pg = EmbeddedPostgres.builder().setPort(FreePort.pick())
+                     .setServerConfig("shared_buffers", "2GB").setServerConfig("max_wal_size", "8GB")
+                     .setServerConfig("maintenance_work_mem", "1GB").setServerConfig("work_mem", "64MB")
+                     .setServerConfig("checkpoint_timeout", "30min").start()) {
+            Database db = new Database(pg.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
+            new Migrator(db).migrate();
+            Random rnd = new Random(5);
+            UUID[] accounts = new UUID[ACCOUNTS];
+            UUID[][] devices = new UUID[ACCOUNTS][DEVICES];
+            for (int a = 0; a < ACCOUNTS; a++) {
+                accounts[a] = new UUID(rnd.nextLong(), rnd.nextLong());
+                for (int d = 0; d < DEVICES; d++) {
+                    devices[a][d] = new UUID(rnd.nextLong(), rnd.nextLong());
+                }
+            }
+            Instant end = Instant.ofEpochMilli((System.currentTimeMillis() / 3_600_000L) * 3_600_000L);
+            Instant start = end.minus(Duration.ofDays(30));
+            long t0 = System.nanoTime();
+            long rows = 0;
+            // Shares of the rows: 60 % minute, 25 % five-minute, 15 % hour rows; distinct buckets per device.
+            rows += load(db, "usage_1m", 60_000, (long) (target * 0.60), accounts, devices, start, end, rnd);
+            rows += load(db, "usage_5m", 300_000, (long) (target * 0.25), accounts, devices, start, end, rnd);
+            rows += load(db, "usage_60m", 3_600_000, target - rows, accounts, devices, start, end, rnd);
+            try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                s.execute("VACUUM ANALYZE usage_1m");
+                s.execute("VACUUM ANALYZE usage_5m");
+                s.execute("VACUUM ANALYZE usage_60m");
+            }
+            System.out.printf("loaded %d rollup rows with COPY in %.0f s%n", rows, (System.nanoTime() - t0) / 1e9);
+
+            String keys = "[{\"kid\":\"q\",\"alg\":\"HS256\",\"secret\":\"cXVlcnktYmVuY2gta2V5LTAwMDAwMDAwMDAwMDAwMDAwMA\"}]";
+            Map<String, String> env = new HashMap<>(Map.of("NUSCAPE_REDIS_URL", redis.url(), "NUSCAPE_JWT_KEYS", keys,
+                    "NUSCAPE_LOG_LEVEL", "WARN", "NUSCAPE_DATABASE_URL", db.url(), "NUSCAPE_DATABASE_USER", "postgres",
+                    "NUSCAPE_DATABASE_PASSWORD", "postgres"));
+            TokenIssuer issuer = new TokenIssuer(KeySource.of(KeySet.parse(keys)), Optional.empty(), "nuscape", "nuscape");
+            Duration[] ranges = {Duration.ofHours(1), Duration.ofHours(24), Duration.ofDays(7), Duration.ofDays(30)};
+            try (ApiHandler api = new ApiHandler(Settings.from(env))) {
+                List<Long> warm = timeQueries(api, issuer, accounts, ranges, end, 40, rnd);
+                List<Long> times = timeQueries(api, issuer, accounts, ranges, end, queries, rnd);
+                List<Long> naive = naiveQueries(db, accounts, ranges, end, Math.max(8, queries / 20), rnd);
+                times.sort(null);
+                naive.sort(null);
+                System.out.printf("handler: %d queries (top and timeseries, ranges 1 h/24 h/7 d/30 d, warm-up %d)%n", times.size(), warm.size());
+                System.out.printf("naive:   %d queries, index scans off%n", naive.size());
+                System.out.printf("query: p50_ms=%.1f p99_ms=%.1f naive_p99_ms=%.1f rows=%d%n",
+                        pct(times, 0.50), pct(times, 0.99), pct(naive, 0.99), rows);
+            }
+        }
+    }
+
+    private static long load(Database db, String table, long step, long rows, UUID[] accounts, UUID[][] devices,
+                             Instant start, Instant end, Random rnd) throws Exception {
+        long buckets = (end.toEpochMilli() - start.toEpochMilli()) / step;
+        long perDevice = Math.max(1, rows / ((long) ACCOUNTS * DEVICES));
+        long stride = Math.max(1, buckets / perDevice);
+        long written = 0;
+        try (Connection c = db.connect()) {
+            CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+            org.postgresql.copy.CopyIn in = copy.copyIn("COPY " + table + " (account_id, device_id, bucket_start, kind, key, events, duration_ms) FROM STDIN");
+            StringBuilder b = new StringBuilder(1 << 20);
+            for (int a = 0; a < ACCOUNTS; a++) {
+                for (int d = 0; d < DEVICES; d++) {
+                    long offset = rnd.nextInt((int) stride);
+                    for (long i = 0; i < perDevice && written < rows; i++) {
+                        long bucket = start.toEpochMilli() + ((offset + i * stride) % buckets) * step;
+                        b.append(accounts[a]).append('\t').append(devices[a][d]).append('\t')
+                                .append(Instant.ofEpochMilli(bucket)).append('\t')
+                                .append(rnd.nextInt(5) == 0 ? "web" : "app").append('\t').append("com.example.k").append(rnd.nextInt(KEYS)).append('\t')
+                                .append(1 + rnd.nextInt(20)).append('\t').append(rnd.nextInt((int) Math.min(step, 3_600_000))).append('\n');
+                        written++;
+                        if (b.length() > (1 << 20)) {
+                            byte[] bytes = b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                            in.writeToCopy(bytes, 0, bytes.length);
+                            b.setLength(0);
+                        }
+                    }
+                }
+            }
+            byte[] bytes = b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            in.writeToCopy(bytes, 0, bytes.length);
+            in.endCopy();
+        }
+        return written;
+    }
+
+    private static List<Long> timeQueries(ApiHandler api, TokenIssuer issuer, UUID[] accounts, Duration[] ranges, Instant end,
+                                          int n, Random rnd) {
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            UUID account = accounts[rnd.nextInt(accounts.length)];
+            Duration range = ranges[i % ranges.length];
+            Instant to = end.minus(Duration.ofMinutes(rnd.nextInt(600)));
+            Instant from = to.minus(range);
+            boolean top = (i / ranges.length) % 2 == 0;
+            String path = top ? "/api/v1/usage/top" : "/api/v1/usage/timeseries";
+            Map<String, String> params = new HashMap<>(Map.of("from", from.toString(), "to", to.toString()));
+            if (!top && range.compareTo(Duration.ofDays(7)) >= 0) {
+                params.put("step", "60m");
+            }
+            if (!top) {
+                params.put("kind", "app");
+            }
+            String token = issuer.issue(account, "bench", Set.of(Scope.READ), 0, Instant.now(), Duration.ofHours(1));
+            long t0 = System.nanoTime();
+            APIGatewayV2HTTPResponse r = api.handleRequest(APIGatewayV2HTTPEvent.builder().withRawPath(path).withRawQueryString("")
+                    .withQueryStringParameters(params).withHeaders(Map.of("authorization", "Bearer " + token))
+                    .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder().withRequestId("q")
+                            .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod("GET").withPath(path).build()).build())
+                    .build(), null);
+            out.add((System.nanoTime() - t0) / 1000);
+            if (r.getStatusCode() != 200) {
+                throw new IllegalStateException(path + " " + params + " answered " + r.getStatusCode() + ": " + r.getBody());
+            }
+        }
+        return out;
+    }
+
+    /** The same questions answered by plain SQL on the table, with index scans off (sequential scans only). */
+    private static List<Long> naiveQueries(Database db, UUID[] accounts, Duration[] ranges, Instant end, int n, Random rnd) throws Exception {
+        List<Long> out = new ArrayList<>();
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("SET enable_indexscan = off");
+            s.execute("SET enable_bitmapscan = off");
+            s.execute("SET enable_indexonlyscan = off");
+            for (int i = 0; i < n; i++) {
+                Duration range = ranges[i % ranges.length];
+                String table = range.compareTo(Duration.ofHours(6)) <= 0 ? "usage_1m" : range.compareTo(Duration.ofDays(14)) <= 0 ? "usage_5m" : "usage_60m";
+                Instant to = end.minus(Duration.ofMinutes(rnd.nextInt(600)));
+                try (PreparedStatement p = c.prepareStatement("SELECT key, sum(duration_ms) AS d, sum(events) FROM " + table
+                        + " WHERE account_id = ? AND bucket_start >= ? AND bucket_start < ? AND kind = 'app' GROUP BY key ORDER BY d DESC, key LIMIT 10")) {
+                    p.setObject(1, accounts[rnd.nextInt(accounts.length)]);
+                    p.setTimestamp(2, Timestamp.from(to.minus(range)));
+                    p.setTimestamp(3, Timestamp.from(to));
+                    long t0 = System.nanoTime();
+                    try (ResultSet rs = p.executeQuery()) {
+                        while (rs.next()) {
+                            rs.getString(1);
+                        }
+                    }
+                    out.add((System.nanoTime() - t0) / 1000);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double pct(List<Long> sortedMicros, double p) {
+        return sortedMicros.get(Math.min(sortedMicros.size() - 1, (int) Math.ceil(sortedMicros.size() * p) - 1)) / 1000.0;
+    }
+}
