@@ -39,7 +39,9 @@ public record Settings(
         int drainSafetyMarginMs,
         Optional<String> jwtSigningKid,
         int deviceTokenDays,
-        int apiDatabaseConnections) {
+        int apiDatabaseConnections,
+        int dedupeWindowHours,
+        int maintenanceBatchRows) {
 
     /** Settings from the process environment. */
     public static Settings fromEnvironment() {
@@ -80,7 +82,9 @@ public record Settings(
                 r.integer("NUSCAPE_DRAIN_SAFETY_MARGIN_MS", 10_000, 0, 600_000),
                 r.optional("NUSCAPE_JWT_SIGNING_KID"),
                 r.integer("NUSCAPE_DEVICE_TOKEN_DAYS", 365, 1, 3660),
-                r.integer("NUSCAPE_API_DB_CONNECTIONS", 4, 1, 100));
+                r.integer("NUSCAPE_API_DB_CONNECTIONS", 4, 1, 100),
+                r.integer("NUSCAPE_DEDUPE_WINDOW_HOURS", 48, 48, 24 * 400),
+                r.integer("NUSCAPE_MAINTENANCE_BATCH_ROWS", 5000, 100, 1_000_000));
         if (!s.databaseUrl.startsWith("jdbc:postgresql://")) {
             throw new ConfigException("NUSCAPE_DATABASE_URL must be a JDBC URL starting with jdbc:postgresql://");
         }

@@ -1,0 +1,117 @@
+package io.nuscape.postgres;
+
+import io.nuscape.core.control.Erasure;
+import io.nuscape.core.rollup.Granularity;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The Postgres side of device erasure: a device's rollup rows and dedupe keys go in bounded batches
+ * (each committed on its own, so a killed run keeps its progress), its record keeps only what is needed
+ * to drop late events and to report the request, and the request is marked done.
+ */
+public final class PostgresErasures {
+    private final Database database;
+
+    public PostgresErasures(Database database) {
+        this.database = database;
+    }
+
+    /** Pending requests, oldest first. */
+    public List<Erasure> pending(int limit) throws SQLException {
+        List<Erasure> out = new ArrayList<>();
+        try (Connection c = database.connect();
+             PreparedStatement s = c.prepareStatement("SELECT erasure_id, account_id, device_id, status, requested_at, completed_at"
+                     + " FROM erasure_requests WHERE status = 'pending' ORDER BY requested_at LIMIT ?")) {
+            s.setInt(1, limit);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Erasure(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
+                            rs.getString(4), rs.getTimestamp(5).toInstant(), null));
+                }
+            }
+        }
+        return out;
+    }
+
+    public long deleteRollups(Granularity g, UUID account, UUID device, int batch, BooleanSupplier keepGoing) throws SQLException {
+        // Rollup tables are partitioned: a ctid is unique only within its partition, so match (tableoid, ctid).
+        String sql = "DELETE FROM " + g.table() + " WHERE (tableoid, ctid) IN (SELECT tableoid, ctid FROM " + g.table()
+                + " WHERE account_id = ? AND device_id = ? LIMIT ?)";
+        return PostgresRetention.batchedDelete(database, sql, keepGoing, s -> {
+            s.setObject(1, account);
+            s.setObject(2, device);
+            s.setInt(3, batch);
+        });
+    }
+
+    public long deleteDedupeKeys(UUID device, int batch, BooleanSupplier keepGoing) throws SQLException {
+        String sql = "DELETE FROM event_dedupe WHERE ctid = ANY (ARRAY(SELECT ctid FROM event_dedupe WHERE device_id = ? LIMIT ?))";
+        return PostgresRetention.batchedDelete(database, sql, keepGoing, s -> {
+            s.setObject(1, device);
+            s.setInt(2, batch);
+        });
+    }
+
+    /** True when no rollup row or dedupe key of the device is left (a drainer in flight at revocation may have added some). */
+    public boolean nothingLeft(UUID account, UUID device) throws SQLException {
+        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement("""
+                SELECT EXISTS (SELECT 1 FROM usage_1m WHERE account_id = ? AND device_id = ?)
+                    OR EXISTS (SELECT 1 FROM usage_5m WHERE account_id = ? AND device_id = ?)
+                    OR EXISTS (SELECT 1 FROM usage_60m WHERE account_id = ? AND device_id = ?)
+                    OR EXISTS (SELECT 1 FROM event_dedupe WHERE device_id = ?)""")) {
+            for (int i = 0; i < 3; i++) {
+                s.setObject(i * 2 + 1, account);
+                s.setObject(i * 2 + 2, device);
+            }
+            s.setObject(7, device);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return !rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** Keeps the device's id and account (late events are dropped by them) and nothing else; marks the request done. */
+    public void complete(Erasure e, Instant now) throws SQLException {
+        try (Connection c = database.connect()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement d = c.prepareStatement("UPDATE devices SET name = NULL, platform = NULL, last_seen_at = NULL,"
+                    + " revoked_at = coalesce(revoked_at, ?), erased_at = coalesce(erased_at, ?) WHERE device_id = ? AND account_id = ?");
+                 PreparedStatement r = c.prepareStatement("UPDATE erasure_requests SET status = 'done', completed_at = ?,"
+                         + " progress = '{\"step\":\"done\"}' WHERE erasure_id = ? AND status = 'pending'")) {
+                java.sql.Timestamp t = java.sql.Timestamp.from(now);
+                d.setTimestamp(1, t);
+                d.setTimestamp(2, t);
+                d.setObject(3, e.deviceId());
+                d.setObject(4, e.accountId());
+                d.executeUpdate();
+                r.setTimestamp(1, t);
+                r.setObject(2, e.erasureId());
+                r.executeUpdate();
+                c.commit();
+            } catch (SQLException ex) {
+                c.rollback();
+                throw ex;
+            }
+        }
+    }
+
+    /** Records where a request stands (shown to operators; every step is safe to repeat). */
+    public void progress(UUID erasureId, String step) throws SQLException {
+        try (Connection c = database.connect();
+             PreparedStatement s = c.prepareStatement("UPDATE erasure_requests SET progress = jsonb_build_object('step', ?::text, 'at', now())"
+                     + " WHERE erasure_id = ? AND status = 'pending'")) {
+            s.setString(1, step);
+            s.setObject(2, erasureId);
+            s.executeUpdate();
+        }
+    }
+}

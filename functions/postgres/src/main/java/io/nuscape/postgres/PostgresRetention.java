@@ -1,0 +1,210 @@
+package io.nuscape.postgres;
+
+import io.nuscape.core.rollup.Granularity;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Retention on Postgres. Whole expired periods leave by {@code DETACH PARTITION ... CONCURRENTLY} then
+ * {@code DROP} (no lock that stalls a drainer; a detach left half done by a killed run is finalised);
+ * accounts whose policy is shorter than the partitions keep lose their older rows by bounded batched
+ * deletes; expired dedupe keys likewise. Every step is idempotent, so a killed run is finished by the next.
+ */
+public final class PostgresRetention {
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
+    private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyyMM");
+
+    private final Database database;
+
+    public PostgresRetention(Database database) {
+        this.database = database;
+    }
+
+    /** A partition of a rollup table and the end of the period it holds. */
+    public record Partition(String name, Instant end, boolean attached, boolean detachPending) {
+    }
+
+    /** The rollup partitions of a table (attached, pending detach, or detached and not yet dropped). */
+    public List<Partition> partitions(Granularity g) throws SQLException {
+        String sql = """
+                SELECT c.relname, i.inhrelid IS NOT NULL, coalesce(i.inhdetachpending, false)
+                FROM pg_class c
+                LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
+                WHERE c.relkind = 'r' AND c.relname LIKE ? AND c.relnamespace = 'public'::regnamespace
+                ORDER BY c.relname""";
+        List<Partition> out = new ArrayList<>();
+        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, g.table() + "\\_p%");
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    String name = rs.getString(1);
+                    out.add(new Partition(name, end(g, name.substring(name.lastIndexOf("_p") + 2)), rs.getBoolean(2), rs.getBoolean(3)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Instant end(Granularity g, String suffix) {
+        if (g == Granularity.MINUTE) {
+            return LocalDate.parse(suffix, DAY).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        }
+        return LocalDate.parse(suffix + "01", DateTimeFormatter.ofPattern("yyyyMMdd")).plusMonths(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    }
+
+    /** Detaches and drops every partition whose whole period ends at or before the cutoff; returns the rows they held (estimate). */
+    public Result dropPartitionsBefore(Granularity g, Instant cutoff, BooleanSupplier keepGoing) throws SQLException {
+        long rows = 0;
+        int dropped = 0;
+        for (Partition p : partitions(g)) {
+            if (!keepGoing.getAsBoolean()) {
+                break;
+            }
+            if (p.end().isAfter(cutoff)) {
+                continue;
+            }
+            try (Connection c = database.connect(); Statement s = c.createStatement()) {
+                c.setAutoCommit(true);
+                try (ResultSet rs = s.executeQuery("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = '" + p.name() + "'")) {
+                    rows += rs.next() ? rs.getLong(1) : 0;
+                }
+                if (p.detachPending()) {
+                    s.execute("ALTER TABLE " + g.table() + " DETACH PARTITION " + p.name() + " FINALIZE");
+                } else if (p.attached()) {
+                    // CONCURRENTLY: two short transactions, no ACCESS EXCLUSIVE lock on the parent the drainer writes to.
+                    s.execute("ALTER TABLE " + g.table() + " DETACH PARTITION " + p.name() + " CONCURRENTLY");
+                }
+                s.execute("DROP TABLE IF EXISTS " + p.name());
+                dropped++;
+            }
+        }
+        return new Result(dropped, rows);
+    }
+
+    /** How many partitions went and how many rows they held. */
+    public record Result(int partitions, long rows) {
+    }
+
+    /** Accounts whose policy sets a retention other than the given (default) days for the granularity, with their days. */
+    public Map<UUID, Integer> accountsWithOwnRetention(Granularity g, int defaultDays) throws SQLException {
+        String column = switch (g) {
+            case MINUTE -> "retention_days_1m";
+            case FIVE_MINUTES -> "retention_days_5m";
+            case HOUR -> "retention_days_60m";
+        };
+        Map<UUID, Integer> out = new LinkedHashMap<>();
+        try (Connection c = database.connect();
+             PreparedStatement s = c.prepareStatement("SELECT account_id, " + column + " FROM policies WHERE " + column + " <> ? ORDER BY account_id")) {
+            s.setInt(1, defaultDays);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getObject(1, UUID.class), rs.getInt(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The longest retention any account has for the granularity (the default included). */
+    public int longestRetention(Granularity g, int defaultDays) throws SQLException {
+        String column = switch (g) {
+            case MINUTE -> "retention_days_1m";
+            case FIVE_MINUTES -> "retention_days_5m";
+            case HOUR -> "retention_days_60m";
+        };
+        try (Connection c = database.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT coalesce(max(" + column + "), 0) FROM policies")) {
+            rs.next();
+            return Math.max(defaultDays, rs.getInt(1));
+        }
+    }
+
+    /** Deletes, in batches, an account's buckets that end at or before the cutoff; returns rows deleted. */
+    public long deleteAccountBucketsBefore(Granularity g, UUID account, Instant cutoff, int batch, BooleanSupplier keepGoing) throws SQLException {
+        // A bucket is expired when its whole period is outside the window: start + size <= cutoff.
+        Timestamp lastStart = Timestamp.from(cutoff.minusMillis(g.millis()));
+        // Rollup tables are partitioned: a ctid is unique only within its partition, so match (tableoid, ctid).
+        String sql = "DELETE FROM " + g.table() + " WHERE (tableoid, ctid) IN (SELECT tableoid, ctid FROM " + g.table()
+                + " WHERE account_id = ? AND bucket_start <= ? LIMIT ?)";
+        return batchedDelete(sql, keepGoing, s -> {
+            s.setObject(1, account);
+            s.setTimestamp(2, lastStart);
+            s.setInt(3, batch);
+        });
+    }
+
+    /**
+     * Deletes, in batches, buckets ending at or before the cutoff of accounts on the default retention
+     * (no policy, or a policy with exactly the default), when some other account keeps the partitions longer.
+     */
+    public long deleteDefaultAccountsBucketsBefore(Granularity g, Instant cutoff, int defaultDays, int batch, BooleanSupplier keepGoing)
+            throws SQLException {
+        String column = switch (g) {
+            case MINUTE -> "retention_days_1m";
+            case FIVE_MINUTES -> "retention_days_5m";
+            case HOUR -> "retention_days_60m";
+        };
+        Timestamp lastStart = Timestamp.from(cutoff.minusMillis(g.millis()));
+        // Rollup tables are partitioned: a ctid is unique only within its partition, so match (tableoid, ctid).
+        String sql = "DELETE FROM " + g.table() + " WHERE (tableoid, ctid) IN (SELECT u.tableoid, u.ctid FROM " + g.table() + " u"
+                + " WHERE u.bucket_start <= ? AND NOT EXISTS (SELECT 1 FROM policies p WHERE p.account_id = u.account_id AND p."
+                + column + " <> ?) LIMIT ?)";
+        return batchedDelete(sql, keepGoing, s -> {
+            s.setTimestamp(1, lastStart);
+            s.setInt(2, defaultDays);
+            s.setInt(3, batch);
+        });
+    }
+
+    /** Deletes, in batches, dedupe keys first seen before the cutoff. */
+    public long expireDedupeKeys(Instant cutoff, int batch, BooleanSupplier keepGoing) throws SQLException {
+        String sql = "DELETE FROM event_dedupe WHERE ctid = ANY (ARRAY(SELECT ctid FROM event_dedupe WHERE first_seen < ? LIMIT ?))";
+        return batchedDelete(sql, keepGoing, s -> {
+            s.setTimestamp(1, Timestamp.from(cutoff));
+            s.setInt(2, batch);
+        });
+    }
+
+    interface Binder {
+        void bind(PreparedStatement s) throws SQLException;
+    }
+
+    static long batchedDelete(Database database, String sql, BooleanSupplier keepGoing, Binder binder) throws SQLException {
+        long total = 0;
+        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement(sql)) {
+            c.setAutoCommit(true); // each batch commits alone: short locks, and a killed run keeps what it did
+            while (keepGoing.getAsBoolean()) {
+                binder.bind(s);
+                int n = s.executeUpdate();
+                total += n;
+                if (n == 0) {
+                    break;
+                }
+            }
+        }
+        return total;
+    }
+
+    private long batchedDelete(String sql, BooleanSupplier keepGoing, Binder binder) throws SQLException {
+        return batchedDelete(database, sql, keepGoing, binder);
+    }
+
+    /** The day partitions exist for (used by tests). */
+    static String partitionName(Granularity g, LocalDate day) {
+        return g.table() + "_p" + (g == Granularity.MINUTE ? DAY.format(day) : MONTH.format(day));
+    }
+}

@@ -1,0 +1,150 @@
+package io.nuscape.retention;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nuscape.core.StructuredLog;
+import io.nuscape.core.rollup.Granularity;
+import io.nuscape.postgres.Database;
+import io.nuscape.postgres.Migrator;
+import io.nuscape.postgres.PostgresRetention;
+import io.nuscape.testkit.TestDatabase;
+import io.nuscape.testkit.TestPostgres;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Retention at the bucket boundaries, per-account policies, partitions and dedupe keys, and a killed run. */
+class RetentionJobTest {
+    static final StructuredLog QUIET = new StructuredLog("retention", StructuredLog.Level.WARN, System.out);
+    static final UUID DEFAULT = UUID.randomUUID();
+    static final UUID SHORT = UUID.randomUUID();
+    static final UUID LONG = UUID.randomUUID();
+
+    record Fixture(TestDatabase db, Database database, Instant now, Set<String> expectedKept) {
+    }
+
+    /** Rows on both sides of every boundary; returns what must remain after retention. */
+    static Fixture fixture(String name) throws Exception {
+        TestDatabase db = TestPostgres.newDatabase(name);
+        Database database = new Database(db.jdbcUrl(), db.user(), db.password());
+        Migrator migrator = new Migrator(database);
+        migrator.migrate();
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES).plusSeconds(30);
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        migrator.ensurePartitions(today.minusDays(420), today);
+        Set<String> kept = new TreeSet<>();
+        try (Connection c = db.connect()) {
+            try (Statement s = c.createStatement()) {
+                s.execute("INSERT INTO accounts (account_id, name) VALUES ('" + DEFAULT + "', 'd'), ('" + SHORT + "', 's'), ('" + LONG + "', 'l')");
+                s.execute("INSERT INTO policies (account_id, retention_days_1m, retention_days_5m, retention_days_60m) VALUES "
+                        + "('" + SHORT + "', 7, 30, 100), ('" + LONG + "', 30, 120, 420)");
+            }
+            Object[][] policies = {{DEFAULT, new int[] {14, 90, 400}}, {SHORT, new int[] {7, 30, 100}}, {LONG, new int[] {30, 120, 420}}};
+            for (Granularity g : Granularity.values()) {
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO " + g.table() + " VALUES (?, ?, ?, 'app', 'k', 1, 1)")) {
+                    for (Object[] policy : policies) {
+                        UUID account = (UUID) policy[0];
+                        int days = ((int[]) policy[1])[g.ordinal()];
+                        long cutoff = now.minus(Duration.ofDays(days)).toEpochMilli();
+                        long inside = g.bucketOf(cutoff);            // straddles the cutoff: stays
+                        long expired = inside - g.millis();           // ends exactly at or before the cutoff: goes
+                        long older = expired - Duration.ofDays(g == Granularity.MINUTE ? 10 : 40).toMillis(); // a whole older partition
+                        long recent = g.bucketOf(now.toEpochMilli() - Duration.ofDays(1).toMillis());
+                        for (long bucket : new long[] {inside, expired, older, recent}) {
+                            if (bucket < now.minus(Duration.ofDays(419)).toEpochMilli()) {
+                                continue;
+                            }
+                            p.setObject(1, account);
+                            p.setObject(2, UUID.randomUUID());
+                            p.setTimestamp(3, Timestamp.from(Instant.ofEpochMilli(bucket)));
+                            p.addBatch();
+                            if (bucket == inside || bucket == recent) {
+                                kept.add(g.table() + "|" + account + "|" + Instant.ofEpochMilli(bucket));
+                            }
+                        }
+                    }
+                    p.executeBatch();
+                }
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute("INSERT INTO event_dedupe (device_id, event_id, first_seen) VALUES "
+                        + "('" + UUID.randomUUID() + "', '" + UUID.randomUUID() + "', now() - interval '49 hours'),"
+                        + "('" + UUID.randomUUID() + "', '" + UUID.randomUUID() + "', now() - interval '47 hours')");
+            }
+        }
+        return new Fixture(db, database, now, kept);
+    }
+
+    static RetentionJob job(Fixture f) {
+        return new RetentionJob(new PostgresRetention(f.database()), new Migrator(f.database()), Duration.ofHours(48), 2,
+                Clock.fixed(f.now(), ZoneOffset.UTC), QUIET);
+    }
+
+    static Set<String> remaining(Fixture f) throws Exception {
+        Set<String> out = new TreeSet<>();
+        try (Connection c = f.db().connect(); Statement s = c.createStatement()) {
+            for (Granularity g : Granularity.values()) {
+                try (ResultSet rs = s.executeQuery("SELECT account_id, bucket_start FROM " + g.table())) {
+                    while (rs.next()) {
+                        out.add(g.table() + "|" + rs.getString(1) + "|" + rs.getTimestamp(2).toInstant());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    static long count(Fixture f, String sql) throws Exception {
+        try (Connection c = f.db().connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void dropsExactlyTheExpiredBucketsOfEachAccountAtEveryGranularity() throws Exception {
+        Fixture f = fixture("retention");
+        RetentionJob.Report r = job(f).run(() -> true);
+        assertTrue(r.finished());
+        assertEquals(f.expectedKept(), remaining(f));
+        assertEquals(1, count(f, "SELECT count(*) FROM event_dedupe"), "the 49-hour-old key went, the 47-hour-old one stayed");
+        assertTrue(r.partitionsDropped() > 0);
+        // Whole 1m days older than the longest 1m policy (30 days) are gone as partitions, younger ones stay.
+        LocalDate today = LocalDate.ofInstant(f.now(), ZoneOffset.UTC);
+        Set<String> names = new TreeSet<>();
+        new PostgresRetention(f.database()).partitions(Granularity.MINUTE).forEach(p -> names.add(p.name()));
+        assertFalse(names.contains("usage_1m_p" + today.minusDays(32).toString().replace("-", "")));
+        assertTrue(names.contains("usage_1m_p" + today.minusDays(29).toString().replace("-", "")));
+        assertTrue(names.contains("usage_1m_p" + today.plusDays(30).toString().replace("-", "")), "coming partitions exist");
+        // Idempotent: a second run changes nothing.
+        RetentionJob.Report again = job(f).run(() -> true);
+        assertEquals(0, again.partitionsDropped());
+        assertEquals(0, again.rowsExpired());
+        assertEquals(f.expectedKept(), remaining(f));
+    }
+
+    @Test
+    void aRunKilledHalfwayIsFinishedByTheNextOne() throws Exception {
+        Fixture f = fixture("retentionkilled");
+        AtomicInteger budget = new AtomicInteger(4);
+        RetentionJob.Report cut = job(f).run(() -> budget.decrementAndGet() > 0);
+        assertFalse(cut.finished());
+        assertFalse(remaining(f).equals(f.expectedKept()), "the first run stopped before the end");
+        job(f).run(() -> true);
+        assertEquals(f.expectedKept(), remaining(f));
+    }
+}
