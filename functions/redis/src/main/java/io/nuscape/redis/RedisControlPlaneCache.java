@@ -16,12 +16,12 @@ public final class RedisControlPlaneCache implements ControlPlaneCache {
 
     @Override
     public void setMinimumTokenGeneration(UUID accountId, UUID deviceId, long generation) {
-        redis.commands().hset(keys.device(keys.shardOf(accountId), deviceId), "min_gen", Long.toString(generation).getBytes(StandardCharsets.US_ASCII));
+        redis.commands().hset(keys.device(keys.shardOf(accountId), accountId, deviceId), "min_gen", Long.toString(generation).getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override
     public void markErased(UUID accountId, UUID deviceId) {
-        redis.commands().hset(keys.device(keys.shardOf(accountId), deviceId), "erased", new byte[] {'1'});
+        redis.commands().hset(keys.device(keys.shardOf(accountId), accountId, deviceId), "erased", new byte[] {'1'});
     }
 
     /** Also starts the account's bucket afresh, so a new limit takes effect on the next request. */

@@ -48,7 +48,7 @@ public final class RedisEventQueue implements EventQueue {
             keys.deadLetters(shard),
             r.batchId().isPresent() ? keys.batch(shard, r.deviceId(), batchId) : keys.noBatch(shard),
             keys.account(shard, r.accountId()),
-            keys.device(shard, r.deviceId()),
+            keys.device(shard, r.accountId(), r.deviceId()),
             keys.stats(shard),
         };
         byte[][] argv = {
@@ -86,7 +86,7 @@ public final class RedisEventQueue implements EventQueue {
     public void prime() {
         UUID zero = new UUID(0, 0);
         String[] k = {keys.stream(0), keys.deadLetters(0), keys.noBatch(0), keys.account(0, zero),
-            keys.device(0, zero), keys.stats(0)};
+            keys.device(0, zero, zero), keys.stats(0)};
         byte[][] argv = new byte[16][];
         java.util.Arrays.fill(argv, ascii("0"));
         argv[15] = ascii("probe");

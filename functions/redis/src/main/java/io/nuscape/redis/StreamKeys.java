@@ -12,7 +12,7 @@ import java.util.zip.CRC32;
  *   {prefix}:dlq:{n}                 the dead-letter stream
  *   {prefix}:{n}:batch:{dev}:{batch} first answer to a batch, for 48 h
  *   {prefix}:{n}:account:{acct}      rate limit (written by the control plane) and its token bucket
- *   {prefix}:{n}:device:{dev}        revocation: erased flag and lowest valid token generation
+ *   {prefix}:{n}:device:{acct}:{dev} revocation: erased flag and lowest valid token generation
  *   {prefix}:{n}:stats               counters for /metrics-lite
  * </pre>
  */
@@ -56,8 +56,9 @@ public record StreamKeys(String prefix, int shards) {
         return tagged(shard) + ":account:" + account;
     }
 
-    public String device(int shard, UUID device) {
-        return tagged(shard) + ":device:" + device;
+    /** Keyed by account too: one account's revocations never touch another's, whatever ids they claim. */
+    public String device(int shard, UUID account, UUID device) {
+        return tagged(shard) + ":device:" + account + ":" + device;
     }
 
     public String stats(int shard) {

@@ -20,7 +20,7 @@ class StreamKeysTest {
             UUID device = UUID.randomUUID();
             int shard = keys.shardOf(account);
             List<String> touched = List.of(keys.stream(shard), keys.deadLetters(shard), keys.batch(shard, device, UUID.randomUUID().toString()),
-                    keys.noBatch(shard), keys.account(shard, account), keys.device(shard, device), keys.stats(shard));
+                    keys.noBatch(shard), keys.account(shard, account), keys.device(shard, account, device), keys.stats(shard));
             Set<Integer> slots = new HashSet<>();
             touched.forEach(k -> slots.add(SlotHash.getSlot(k)));
             assertEquals(1, slots.size(), touched.toString());
