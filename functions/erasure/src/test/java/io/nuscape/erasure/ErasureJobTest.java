@@ -1,0 +1,208 @@
+package io.nuscape.erasure;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.nuscape.core.StructuredLog;
+import io.nuscape.core.control.Erasure;
+import io.nuscape.core.event.EventCodec;
+import io.nuscape.core.event.UsageEvent;
+import io.nuscape.core.queue.EnqueueOutcome;
+import io.nuscape.core.queue.EnqueueRequest;
+import io.nuscape.drainer.DrainOptions;
+import io.nuscape.drainer.StreamDrainer;
+import io.nuscape.postgres.ConnectionPool;
+import io.nuscape.postgres.Database;
+import io.nuscape.postgres.Migrator;
+import io.nuscape.postgres.PostgresControlPlaneStore;
+import io.nuscape.postgres.PostgresErasures;
+import io.nuscape.postgres.PostgresRollupStore;
+import io.nuscape.redis.RedisConnector;
+import io.nuscape.redis.RedisControlPlaneCache;
+import io.nuscape.redis.RedisDeviceSweeper;
+import io.nuscape.redis.RedisEventQueue;
+import io.nuscape.redis.RedisEventStream;
+import io.nuscape.redis.StreamKeys;
+import io.nuscape.testkit.TestDatabase;
+import io.nuscape.testkit.TestPostgres;
+import io.nuscape.testkit.TestRedis;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** ARCHITECTURE.md's "erasure is complete", end to end on real Postgres and Redis with the real ingest script and drainer. */
+class ErasureJobTest {
+    static final StructuredLog QUIET = new StructuredLog("erasure", StructuredLog.Level.WARN, System.out);
+    TestDatabase db;
+    Database database;
+    StreamKeys keys;
+    RedisConnector redis;
+    RedisEventQueue queue;
+    RedisEventStream stream;
+    RedisControlPlaneCache cache;
+    PostgresControlPlaneStore control;
+    ConnectionPool pool;
+    PostgresRollupStore rollups;
+    RedisClient client;
+    RedisCommands<String, String> raw;
+    UUID account;
+    UUID erased;
+    UUID kept;
+
+    @BeforeEach
+    void start(org.junit.jupiter.api.TestInfo info) throws Exception {
+        db = TestPostgres.newDatabase(info.getTestMethod().orElseThrow().getName());
+        database = new Database(db.jdbcUrl(), db.user(), db.password());
+        new Migrator(database).migrate();
+        keys = new StreamKeys(TestRedis.uniquePrefix("erasure"), 1);
+        redis = new RedisConnector(TestRedis.url(), false, Duration.ofSeconds(2));
+        queue = new RedisEventQueue(redis, keys, 1_000_000_000, 1_000_000, 3600, 100_000);
+        stream = new RedisEventStream(redis, keys, 100_000);
+        cache = new RedisControlPlaneCache(redis, keys);
+        pool = new ConnectionPool(database, 2, 5000);
+        control = new PostgresControlPlaneStore(pool);
+        rollups = new PostgresRollupStore(database);
+        client = RedisClient.create(TestRedis.url());
+        raw = client.connect().sync();
+        account = control.createAccount("acme").accountId();
+        erased = control.enrollDevice(account, "old phone", "android").deviceId();
+        kept = control.enrollDevice(account, "laptop", "macos").deviceId();
+    }
+
+    @AfterEach
+    void stop() {
+        rollups.close();
+        pool.close();
+        redis.close();
+        client.shutdown();
+    }
+
+    EnqueueOutcome send(UUID device, int events, boolean withRejected) {
+        List<UsageEvent> list = new ArrayList<>();
+        for (int i = 0; i < events; i++) {
+            list.add(new UsageEvent(UUID.randomUUID().toString(), System.currentTimeMillis() - i * 90_000L, "app", "k" + (i % 3), 120_000));
+        }
+        return queue.enqueue(new EnqueueRequest(account, device, 1, Optional.empty(), list.size(), withRejected ? 1 : 0, list.size() + 1,
+                EventCodec.encode(list), withRejected ? "[{\"index\":9,\"reason\":\"kind must start with a lower-case letter\",\"event\":\"{}\"}]" : "",
+                "{}"));
+    }
+
+    StreamDrainer drainer() {
+        return new StreamDrainer(stream, rollups, new DrainOptions(50, Duration.ofMillis(10), Duration.ofMillis(50), 3), "d", QUIET, Clock.systemUTC());
+    }
+
+    ErasureJob job() {
+        return new ErasureJob(new PostgresErasures(database), cache, new RedisDeviceSweeper(redis, keys), 3, Clock.systemUTC(), QUIET);
+    }
+
+    String totals(UUID device) throws Exception {
+        StringBuilder b = new StringBuilder();
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            for (String t : new String[] {"usage_1m", "usage_5m", "usage_60m"}) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(sum(events), 0), coalesce(sum(duration_ms), 0) FROM " + t
+                        + " WHERE device_id = '" + device + "'")) {
+                    rs.next();
+                    b.append(t).append('=').append(rs.getLong(1)).append('/').append(rs.getLong(2)).append('/').append(rs.getLong(3)).append(' ');
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    /** Every place the device's data could live: no table row, no stream or dead-letter entry, no name. */
+    void assertNoTrace(UUID device) throws Exception {
+        String id = device.toString();
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            for (String t : new String[] {"usage_1m", "usage_5m", "usage_60m"}) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + t + " WHERE device_id = '" + id + "'")) {
+                    rs.next();
+                    assertEquals(0, rs.getLong(1), t);
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM event_dedupe WHERE device_id = '" + id + "'")) {
+                rs.next();
+                assertEquals(0, rs.getLong(1), "dedupe keys");
+            }
+            try (ResultSet rs = s.executeQuery("SELECT name, platform, last_seen_at, erased_at FROM devices WHERE device_id = '" + id + "'")) {
+                assertTrue(rs.next(), "the id stays, to drop late events and report the request");
+                assertEquals(null, rs.getString(1));
+                assertEquals(null, rs.getString(2));
+                assertEquals(null, rs.getTimestamp(3));
+                assertTrue(rs.getTimestamp(4) != null);
+            }
+        }
+        for (String key : new String[] {keys.stream(0), keys.deadLetters(0)}) {
+            for (StreamMessage<String, String> m : raw.xrange(key, Range.create("-", "+"))) {
+                assertFalse(m.getBody().toString().contains(id), key + " still holds " + m.getBody());
+            }
+        }
+    }
+
+    @Test
+    void afterErasureNoTraceIsLeftOtherDevicesAreUntouchedAndLateEventsAreDropped() throws Exception {
+        send(erased, 20, true);
+        send(kept, 20, true);
+        drainer().drainUntilIdle(0);
+        String keptBefore = totals(kept);
+        assertTrue(totals(erased).contains("usage_1m=") && !totals(erased).startsWith("usage_1m=0/"));
+
+        Erasure e = control.requestErasure(account, erased).orElseThrow();
+        cache.markErased(account, erased); // what DELETE /api/v1/devices/{id} does
+        // Ingest refuses the device from now on...
+        assertEquals(EnqueueOutcome.Revoked.class, send(erased, 1, false).getClass());
+        // ...but entries queued just before the revocation are still in the stream.
+        raw.xadd(keys.stream(0), java.util.Map.of("v", "1", "acct", account.toString(), "dev", erased.toString(), "batch", "",
+                "gen", "1", "recv", Long.toString(System.currentTimeMillis()), "n", "1",
+                "events", new String(EventCodec.encode(List.of(new UsageEvent(UUID.randomUUID().toString(), System.currentTimeMillis(), "app", "late", 5))))));
+
+        ErasureJob.Report first = job().run(() -> true);
+        assertEquals(0, first.completed(), "an undrained entry of the device keeps the request pending");
+        assertEquals("pending", control.erasure(account, e.erasureId()).orElseThrow().status());
+
+        assertEquals(0, drainer().drainUntilIdle(0).eventsCounted(), "the late events are dropped, not counted");
+        ErasureJob.Report second = job().run(() -> true);
+        assertEquals(1, second.completed());
+        Erasure done = control.erasure(account, e.erasureId()).orElseThrow();
+        assertEquals("done", done.status());
+        assertTrue(done.completedAt() != null);
+
+        assertNoTrace(erased);
+        assertEquals(keptBefore, totals(kept), "the other device's totals are exactly what they were");
+        assertEquals(EnqueueOutcome.Revoked.class, send(erased, 1, false).getClass(), "its tokens stay refused");
+    }
+
+    @Test
+    void aRunKilledHalfwayIsFinishedByTheNextOne() throws Exception {
+        send(erased, 60, true);
+        send(kept, 10, false);
+        drainer().drainUntilIdle(0);
+        String keptBefore = totals(kept);
+        Erasure e = control.requestErasure(account, erased).orElseThrow();
+        cache.markErased(account, erased);
+        AtomicInteger budget = new AtomicInteger(5); // a few batches of 3 rows, then "time is up"
+        ErasureJob.Report cut = job().run(() -> budget.decrementAndGet() > 0);
+        assertEquals(0, cut.completed());
+        assertEquals("pending", control.erasure(account, e.erasureId()).orElseThrow().status());
+        assertFalse(totals(erased).startsWith("usage_1m=0/") && totals(erased).contains("usage_5m=0/"), "it stopped partway");
+
+        assertEquals(1, job().run(() -> true).completed());
+        assertNoTrace(erased);
+        assertEquals(keptBefore, totals(kept));
+        assertEquals(0, job().run(() -> true).completed(), "nothing left to do");
+    }
+}
