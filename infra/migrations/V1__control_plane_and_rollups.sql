@@ -54,9 +54,11 @@ CREATE TABLE usage_5m  (LIKE usage_1m INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
 CREATE TABLE usage_60m (LIKE usage_1m INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
     PRIMARY KEY (account_id, bucket_start, kind, key, device_id)) PARTITION BY RANGE (bucket_start);
 
--- Creates the partitions covering [p_from, p_to] that do not exist yet; safe to run concurrently and
--- repeatedly. Returns how many it created. Boundaries are UTC days and months.
-CREATE FUNCTION ensure_usage_partitions(p_from date, p_to date) RETURNS integer
+-- Creates the partitions covering [p_from, p_to] that do not exist yet (of all rollup tables, or of those
+-- named); safe to run concurrently and repeatedly. Returns how many it created. Boundaries are UTC days
+-- and months.
+CREATE FUNCTION ensure_usage_partitions(p_from date, p_to date,
+                                        p_tables text[] DEFAULT ARRAY['usage_1m', 'usage_5m', 'usage_60m']) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     d       date;
@@ -64,6 +66,7 @@ DECLARE
     spec    record;
 BEGIN
     FOR spec IN SELECT * FROM (VALUES ('usage_1m', 'day'), ('usage_5m', 'month'), ('usage_60m', 'month')) AS s(tbl, unit)
+                WHERE s.tbl = ANY (p_tables)
     LOOP
         d := date_trunc(spec.unit, p_from)::date;
         WHILE d <= p_to LOOP

@@ -12,6 +12,7 @@ import io.nuscape.postgres.Database;
 import io.nuscape.postgres.Migrator;
 import io.nuscape.testkit.EmbeddedRedis;
 import io.nuscape.testkit.FreePort;
+import io.nuscape.testkit.RollupLoader;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -28,8 +29,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyManager;
 
 /**
  * {@code scripts/bench query}: loads rollup rows with COPY (default 20 000 000: 100 accounts, 50 devices
@@ -98,37 +97,7 @@ public final class QueryBench {
 
     private static long load(Database db, String table, long step, long rows, UUID[] accounts, UUID[][] devices,
                              Instant start, Instant end, Random rnd) throws Exception {
-        long buckets = (end.toEpochMilli() - start.toEpochMilli()) / step;
-        long perDevice = Math.max(1, rows / ((long) ACCOUNTS * DEVICES));
-        long stride = Math.max(1, buckets / perDevice);
-        long written = 0;
-        try (Connection c = db.connect()) {
-            CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
-            org.postgresql.copy.CopyIn in = copy.copyIn("COPY " + table + " (account_id, device_id, bucket_start, kind, key, events, duration_ms) FROM STDIN");
-            StringBuilder b = new StringBuilder(1 << 20);
-            for (int a = 0; a < ACCOUNTS; a++) {
-                for (int d = 0; d < DEVICES; d++) {
-                    long offset = rnd.nextInt((int) stride);
-                    for (long i = 0; i < perDevice && written < rows; i++) {
-                        long bucket = start.toEpochMilli() + ((offset + i * stride) % buckets) * step;
-                        b.append(accounts[a]).append('\t').append(devices[a][d]).append('\t')
-                                .append(Instant.ofEpochMilli(bucket)).append('\t')
-                                .append(rnd.nextInt(5) == 0 ? "web" : "app").append('\t').append("com.example.k").append(rnd.nextInt(KEYS)).append('\t')
-                                .append(1 + rnd.nextInt(20)).append('\t').append(rnd.nextInt((int) Math.min(step, 3_600_000))).append('\n');
-                        written++;
-                        if (b.length() > (1 << 20)) {
-                            byte[] bytes = b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                            in.writeToCopy(bytes, 0, bytes.length);
-                            b.setLength(0);
-                        }
-                    }
-                }
-            }
-            byte[] bytes = b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            in.writeToCopy(bytes, 0, bytes.length);
-            in.endCopy();
-        }
-        return written;
+        return RollupLoader.copy(db.url(), db.user(), db.password(), table, step, rows, accounts, devices, KEYS, start, end, rnd);
     }
 
     private static List<Long> timeQueries(ApiHandler api, TokenIssuer issuer, UUID[] accounts, Duration[] ranges, Instant end,
