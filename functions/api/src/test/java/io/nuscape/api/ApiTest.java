@@ -231,6 +231,22 @@ class ApiTest {
     }
 
     @Test
+    void theSampleEventsOfEventsFolderWorkOnceTheyCarryATokenOfTheirScope() throws Exception {
+        UUID account = createAccount("Samples");
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper()
+                .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        for (String[] sample : new String[][] {{"api-usage-top.json", "200"}, {"api-enroll-device.json", "201"}}) {
+            APIGatewayV2HTTPEvent event = mapper.readValue(java.nio.file.Files.readString(java.nio.file.Path.of("../../events", sample[0])),
+                    APIGatewayV2HTTPEvent.class);
+            Map<String, String> headers = new HashMap<>(event.getHeaders());
+            headers.put("authorization", "Bearer " + token(account, Scope.ADMIN));
+            event.setHeaders(headers);
+            APIGatewayV2HTTPResponse r = api.handleRequest(event, null);
+            assertEquals(Integer.parseInt(sample[1]), r.getStatusCode(), sample[0] + ": " + r.getBody());
+        }
+    }
+
+    @Test
     void healthAndMetrics() {
         APIGatewayV2HTTPResponse health = send("GET", "/healthz", null, null);
         assertEquals(200, health.getStatusCode(), health.getBody());

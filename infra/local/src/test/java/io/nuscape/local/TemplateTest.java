@@ -71,6 +71,22 @@ class TemplateTest {
     }
 
     @Test
+    void everySampleEventIsJsonAndEveryHttpOneHitsARoute() throws Exception {
+        SamTemplate template = SamTemplate.load(ROOT.resolve("template.yaml"));
+        java.util.Set<String> routed = new java.util.HashSet<>();
+        template.functions().values().forEach(f -> f.routes().forEach(r -> routed.add(r.method() + " " + r.path())));
+        try (var files = Files.list(ROOT.resolve("events"))) {
+            for (Path file : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                com.fasterxml.jackson.databind.JsonNode event = io.nuscape.core.Json.MAPPER.readTree(Files.readString(file));
+                if (event.has("routeKey")) {
+                    assertTrue(routed.contains(event.get("routeKey").asText()), file + ": " + event.get("routeKey"));
+                    assertEquals("2.0", event.get("version").asText(), file.toString());
+                }
+            }
+        }
+    }
+
+    @Test
     void cronExpressionsFireWhenEventBridgeWould() {
         ZonedDateTime t = ZonedDateTime.of(2026, 11, 23, 10, 7, 30, 0, ZoneOffset.UTC);
         assertEquals(ZonedDateTime.of(2026, 11, 23, 10, 10, 0, 0, ZoneOffset.UTC), ScheduleExpression.parse("cron(0/5 * * * ? *)").next(t));
