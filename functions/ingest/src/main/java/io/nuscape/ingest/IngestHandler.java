@@ -30,7 +30,7 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
 
     /** Used by the Lambda runtime: configuration from the environment. */
     public IngestHandler() {
-        this(new IngestFunction(Settings.fromEnvironment()));
+        this(new IngestFunction(Settings.fromEnvironment()).connectInBackground());
         Core.getGlobalContext().register(this);
     }
 
