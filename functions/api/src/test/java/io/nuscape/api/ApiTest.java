@@ -247,6 +247,16 @@ class ApiTest {
     }
 
     @Test
+    void theSnapStartHooksPrimeWithoutWritingAndTheApiAnswersAfterRestore() {
+        UUID account = createAccount("SnapStart");
+        int before = json(send("GET", "/api/v1/devices", token(account, Scope.ADMIN), null)).get("devices").size();
+        api.beforeCheckpoint(null);
+        api.afterRestore(null);
+        assertEquals(before, json(send("GET", "/api/v1/devices", token(account, Scope.ADMIN), null)).get("devices").size());
+        assertEquals(200, send("GET", "/healthz", null, null).getStatusCode(), "Redis reconnected after restore");
+    }
+
+    @Test
     void healthAndMetrics() {
         APIGatewayV2HTTPResponse health = send("GET", "/healthz", null, null);
         assertEquals(200, health.getStatusCode(), health.getBody());
