@@ -8,7 +8,6 @@ import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.nuscape.core.event.UsageEvent;
-import io.nuscape.core.rollup.DrainEvent;
 import io.nuscape.core.rollup.RollupStore;
 import io.nuscape.core.stream.EventStream;
 import io.nuscape.core.stream.PendingEntry;
@@ -330,10 +329,5 @@ class ExactlyOnceTest {
         public void count(int shard, Map<String, Long> increments) {
             delegate.count(shard, increments);
         }
-    }
-
-    @SuppressWarnings("unused")
-    private static List<DrainEvent> none() {
-        return List.of();
     }
 }

@@ -26,7 +26,6 @@ import java.util.function.BooleanSupplier;
  */
 public final class PostgresRetention {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
-    private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyyMM");
 
     private final Database database;
 
@@ -101,11 +100,7 @@ public final class PostgresRetention {
 
     /** Accounts whose policy sets a retention other than the given (default) days for the granularity, with their days. */
     public Map<UUID, Integer> accountsWithOwnRetention(Granularity g, int defaultDays) throws SQLException {
-        String column = switch (g) {
-            case MINUTE -> "retention_days_1m";
-            case FIVE_MINUTES -> "retention_days_5m";
-            case HOUR -> "retention_days_60m";
-        };
+        String column = policyColumn(g);
         Map<UUID, Integer> out = new LinkedHashMap<>();
         try (Connection c = database.connect();
              PreparedStatement s = c.prepareStatement("SELECT account_id, " + column + " FROM policies WHERE " + column + " <> ? ORDER BY account_id")) {
@@ -121,11 +116,7 @@ public final class PostgresRetention {
 
     /** The longest retention any account has for the granularity (the default included). */
     public int longestRetention(Granularity g, int defaultDays) throws SQLException {
-        String column = switch (g) {
-            case MINUTE -> "retention_days_1m";
-            case FIVE_MINUTES -> "retention_days_5m";
-            case HOUR -> "retention_days_60m";
-        };
+        String column = policyColumn(g);
         try (Connection c = database.connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT coalesce(max(" + column + "), 0) FROM policies")) {
             rs.next();
@@ -153,11 +144,7 @@ public final class PostgresRetention {
      */
     public long deleteDefaultAccountsBucketsBefore(Granularity g, Instant cutoff, int defaultDays, int batch, BooleanSupplier keepGoing)
             throws SQLException {
-        String column = switch (g) {
-            case MINUTE -> "retention_days_1m";
-            case FIVE_MINUTES -> "retention_days_5m";
-            case HOUR -> "retention_days_60m";
-        };
+        String column = policyColumn(g);
         Timestamp lastStart = Timestamp.from(cutoff.minusMillis(g.millis()));
         // Rollup tables are partitioned: a ctid is unique only within its partition, so match (tableoid, ctid).
         String sql = "DELETE FROM " + g.table() + " WHERE (tableoid, ctid) IN (SELECT u.tableoid, u.ctid FROM " + g.table() + " u"
@@ -203,8 +190,12 @@ public final class PostgresRetention {
         return batchedDelete(database, sql, keepGoing, binder);
     }
 
-    /** The day partitions exist for (used by tests). */
-    static String partitionName(Granularity g, LocalDate day) {
-        return g.table() + "_p" + (g == Granularity.MINUTE ? DAY.format(day) : MONTH.format(day));
+    /** The policies column holding a granularity's retention. */
+    private static String policyColumn(Granularity g) {
+        return switch (g) {
+            case MINUTE -> "retention_days_1m";
+            case FIVE_MINUTES -> "retention_days_5m";
+            case HOUR -> "retention_days_60m";
+        };
     }
 }

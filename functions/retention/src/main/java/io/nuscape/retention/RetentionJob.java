@@ -49,7 +49,7 @@ public final class RetentionJob {
         int dropped = 0;
         long rows = 0;
         for (Granularity g : Granularity.values()) {
-            int defaultDays = defaultDays(g);
+            int defaultDays = Policy.DEFAULTS.retentionDays(g);
             int longest = retention.longestRetention(g, defaultDays);
             PostgresRetention.Result r = retention.dropPartitionsBefore(g, now.minus(Duration.ofDays(longest)), keepGoing);
             dropped += r.partitions();
@@ -76,11 +76,4 @@ public final class RetentionJob {
         return report;
     }
 
-    static int defaultDays(Granularity g) {
-        return switch (g) {
-            case MINUTE -> Policy.DEFAULTS.retentionDays1m();
-            case FIVE_MINUTES -> Policy.DEFAULTS.retentionDays5m();
-            case HOUR -> Policy.DEFAULTS.retentionDays60m();
-        };
-    }
 }

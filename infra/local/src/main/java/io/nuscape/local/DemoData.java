@@ -17,7 +17,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -87,9 +86,5 @@ record DemoData(UUID accountId, UUID deviceId, String adminToken, String deviceT
         } catch (TokenRejectedException e) {
             return null;
         }
-    }
-
-    Map<String, String> describe() {
-        return Map.of("account_id", accountId.toString(), "device_id", deviceId.toString());
     }
 }
