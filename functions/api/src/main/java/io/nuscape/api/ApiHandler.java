@@ -10,6 +10,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.nuscape.core.Settings;
+import io.nuscape.core.http.RoutePath;
 import java.util.HashMap;
 import java.util.Map;
 import org.crac.Core;
@@ -56,12 +57,18 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
                 .build();
     }
 
-    /** The same request in the container's model (its field names differ from the events library's). */
+    /**
+     * The same request in the container's model (its field names differ from the events library's), on the
+     * path the API routed: Jersey's routes know nothing of the stage or base path in front of it.
+     */
     static HttpApiV2ProxyRequest request(APIGatewayV2HTTPEvent e) {
         HttpApiV2ProxyRequest r = new HttpApiV2ProxyRequest();
+        var source = e.getRequestContext();
+        String path = RoutePath.of(e.getRawPath() != null ? e.getRawPath() : source != null && source.getHttp() != null ? source.getHttp().getPath() : null,
+                source == null ? null : source.getStage(), e.getRouteKey() != null ? e.getRouteKey() : source == null ? null : source.getRouteKey());
         r.setVersion("2.0");
         r.setRouteKey(e.getRouteKey());
-        r.setRawPath(e.getRawPath());
+        r.setRawPath(path);
         r.setRawQueryString(e.getRawQueryString() == null ? "" : e.getRawQueryString());
         r.setCookies(e.getCookies());
         r.setHeaders(e.getHeaders() == null ? new HashMap<>() : e.getHeaders());
@@ -72,7 +79,6 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         r.setBase64Encoded(e.getIsBase64Encoded());
         HttpApiV2ProxyRequestContext ctx = new HttpApiV2ProxyRequestContext();
         HttpApiV2HttpContext http = new HttpApiV2HttpContext();
-        var source = e.getRequestContext();
         if (source != null) {
             ctx.setRequestId(source.getRequestId());
             ctx.setRouteKey(source.getRouteKey());
@@ -81,7 +87,7 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
             ctx.setTimeEpoch(source.getTimeEpoch());
             if (source.getHttp() != null) {
                 http.setMethod(source.getHttp().getMethod());
-                http.setPath(source.getHttp().getPath());
+                http.setPath(path);
                 http.setProtocol(source.getHttp().getProtocol());
                 http.setSourceIp(source.getHttp().getSourceIp());
                 http.setUserAgent(source.getHttp().getUserAgent());
@@ -102,11 +108,12 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         for (int i = 0; i < 50; i++) {
             handleRequest(warm, null);
         }
-        function.redis().disconnect();
+        function.redis().suspend();
     }
 
     @Override
     public void afterRestore(org.crac.Context<? extends Resource> context) {
+        function.redis().resume();
         function.redis().reconnectQuietly();
     }
 

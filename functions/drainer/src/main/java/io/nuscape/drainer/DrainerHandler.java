@@ -50,11 +50,11 @@ public final class DrainerHandler implements RequestHandler<Map<String, Object>,
         long margin = settings.drainSafetyMarginMs();
         StreamDrainer drainer = new StreamDrainer(stream, store, DrainOptions.from(settings), consumer, log, Clock.systemUTC());
         CycleReport report = drainer.run(shard, () -> context == null || context.getRemainingTimeInMillis() > margin);
-        StreamStats stats;
+        StreamStats stats = null;
         try {
             stats = stream.stats(shard);
         } catch (QueueUnavailableException e) {
-            stats = new StreamStats(-1, -1, -1, -1);
+            // Unknown, not -1: a made-up lag would keep the lag alarm quiet while nothing is drained.
         }
         var summary = new LinkedHashMap<String, Object>();
         summary.put("shard", shard);
@@ -63,12 +63,17 @@ public final class DrainerHandler implements RequestHandler<Map<String, Object>,
         summary.put("events_deduplicated", report.duplicates());
         summary.put("events_dropped_revoked", report.dropped());
         summary.put("dlq_entries", report.deadLetters());
-        summary.put("stream_lag_ms", stats.lagMillis());
-        summary.put("stream_pending", stats.pending());
-        summary.put("stream_undelivered", stats.undelivered());
+        summary.put("stream_lag_ms", stats == null ? null : stats.lagMillis());
+        summary.put("stream_pending", stats == null ? null : stats.pending());
+        summary.put("stream_undelivered", stats == null ? null : stats.undelivered());
         summary.put("stopped_by", report.stoppedBy());
         log.info("drain run", summary);
         System.out.println(Json.write(embeddedMetrics(shard, summary)));
+        if (stats == null) {
+            // A failed invocation is what the errors alarm counts; the lag alarm also sees its metric missing.
+            throw new DrainUnavailableException("shard " + shard + ": Redis unreachable, the stream was not drained"
+                    + (report.stoppedBy().isEmpty() ? "" : " (stopped by " + report.stoppedBy() + ")"));
+        }
         return summary;
     }
 
@@ -88,23 +93,25 @@ public final class DrainerHandler implements RequestHandler<Map<String, Object>,
         return shard;
     }
 
-    /** CloudWatch Embedded Metric Format: the template's alarms watch DlqEntries and StreamLagMs. */
+    /**
+     * CloudWatch Embedded Metric Format: the template's alarms watch DlqEntries and StreamLagMs. A figure
+     * that could not be read is left out rather than sent as a number, so alarms see it missing.
+     */
     static Map<String, Object> embeddedMetrics(int shard, Map<String, Object> summary) {
-        var metrics = List.of(
-                Map.of("Name", "EventsDrained", "Unit", "Count"),
-                Map.of("Name", "EventsDeduplicated", "Unit", "Count"),
-                Map.of("Name", "DlqEntries", "Unit", "Count"),
-                Map.of("Name", "StreamLagMs", "Unit", "Milliseconds"),
-                Map.of("Name", "StreamPending", "Unit", "Count"));
+        var values = new LinkedHashMap<String, Object>();
+        values.put("EventsDrained", summary.get("events_drained"));
+        values.put("EventsDeduplicated", summary.get("events_deduplicated"));
+        values.put("DlqEntries", summary.get("dlq_entries"));
+        values.put("StreamLagMs", summary.get("stream_lag_ms"));
+        values.put("StreamPending", summary.get("stream_pending"));
+        values.values().removeIf(java.util.Objects::isNull);
+        var metrics = values.keySet().stream()
+                .map(name -> Map.of("Name", name, "Unit", name.endsWith("Ms") ? "Milliseconds" : "Count")).toList();
         var emf = new LinkedHashMap<String, Object>();
         emf.put("_aws", Map.of("Timestamp", System.currentTimeMillis(), "CloudWatchMetrics", List.of(Map.of(
                 "Namespace", "NuScape", "Dimensions", List.of(List.of("Shard")), "Metrics", metrics))));
         emf.put("Shard", Integer.toString(shard));
-        emf.put("EventsDrained", summary.get("events_drained"));
-        emf.put("EventsDeduplicated", summary.get("events_deduplicated"));
-        emf.put("DlqEntries", summary.get("dlq_entries"));
-        emf.put("StreamLagMs", summary.get("stream_lag_ms"));
-        emf.put("StreamPending", summary.get("stream_pending"));
+        emf.putAll(values);
         return emf;
     }
 }

@@ -63,6 +63,39 @@ class DrainerHandlerTest {
         }
     }
 
+    /**
+     * With Redis unreachable nothing is drained and the lag is unknown: the invocation must fail (the errors
+     * alarm counts failed invocations) and no made-up lag may be published (the lag alarm treats a missing
+     * figure as breaching; -1 kept it quiet).
+     */
+    @Test
+    void anInvocationThatCannotReachRedisFailsAndPublishesNoLag() throws Exception {
+        try (DrainFixture f = new DrainFixture("handler-down")) {
+            Map<String, String> env = new HashMap<>();
+            env.put("NUSCAPE_REDIS_URL", "redis://127.0.0.1:" + io.nuscape.testkit.FreePort.pick());
+            env.put("NUSCAPE_REDIS_TIMEOUT_MS", "300");
+            env.put("NUSCAPE_DATABASE_URL", f.db.jdbcUrl());
+            env.put("NUSCAPE_DATABASE_USER", f.db.user());
+            env.put("NUSCAPE_DATABASE_PASSWORD", f.db.password());
+            env.put("NUSCAPE_LOG_LEVEL", "ERROR");
+            try (DrainerHandler handler = new DrainerHandler(Settings.from(env))) {
+                PrintStream original = System.out;
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                System.setOut(new PrintStream(out, true));
+                try {
+                    DrainUnavailableException e = assertThrows(DrainUnavailableException.class,
+                            () -> handler.handleRequest(Map.of("shard", 0), new FakeContext(() -> 60_000)));
+                    assertTrue(e.getMessage().contains("Redis unreachable"), e.getMessage());
+                } finally {
+                    System.setOut(original);
+                }
+                String emf = out.toString().lines().filter(l -> l.contains("\"_aws\"")).findFirst().orElseThrow();
+                assertTrue(!emf.contains("StreamLagMs") && !emf.contains("StreamPending"), emf);
+                assertTrue(emf.contains("\"EventsDrained\":0"), emf);
+            }
+        }
+    }
+
     @Test
     void theSampleScheduleEventNamesAShard() throws Exception {
         String text = Files.readString(Path.of("../../events/drainer-schedule.json"));

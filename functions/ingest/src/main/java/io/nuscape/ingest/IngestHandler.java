@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.nuscape.core.ErrorCode;
 import io.nuscape.core.Json;
 import io.nuscape.core.Settings;
+import io.nuscape.core.http.RoutePath;
 import io.nuscape.ingest.internal.BodyDecoder;
 import io.nuscape.ingest.internal.Priming;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +50,9 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
                 : event.getRequestContext() != null ? event.getRequestContext().getRequestId() : null;
         var http = event.getRequestContext() == null ? null : event.getRequestContext().getHttp();
         String method = http == null ? "" : http.getMethod();
-        String path = event.getRawPath() != null ? event.getRawPath() : http == null ? "" : http.getPath();
+        var ctx = event.getRequestContext();
+        String path = RoutePath.of(event.getRawPath() != null ? event.getRawPath() : http == null ? "" : http.getPath(),
+                ctx == null ? null : ctx.getStage(), event.getRouteKey() != null ? event.getRouteKey() : ctx == null ? null : ctx.getRouteKey());
         if (!ROUTE.equals(path)) {
             return answer(new HttpAnswer(404, Map.of("Content-Type", HttpAnswer.JSON),
                     Json.error(ErrorCode.NOT_FOUND, "no route " + path + "; ingest is POST " + ROUTE)));
@@ -106,11 +109,12 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
         Priming.prime(function);
-        function.redis().disconnect();
+        function.redis().suspend();
     }
 
     @Override
     public void afterRestore(org.crac.Context<? extends Resource> context) {
+        function.redis().resume();
         function.redis().reconnectQuietly();
     }
 

@@ -53,6 +53,32 @@ class RedisOutageTest {
         assertEquals(1, f.streamEntries().size());
     }
 
+    /**
+     * The cold-start background connect may still be running when SnapStart calls beforeCheckpoint; if it
+     * opened its socket after the hook closed the connection, the snapshot would hold a live connection
+     * that every restored environment shares.
+     */
+    @Test
+    void aConnectThatLandsAfterBeforeCheckpointLeavesNoLiveConnectionInTheSnapshot() throws Exception {
+        try (var probe = new io.nuscape.redis.RedisConnector(server.url(), false, java.time.Duration.ofSeconds(2))) {
+            f.handler.beforeCheckpoint(null);
+            int clients = clients(probe);
+            Thread late = Thread.ofPlatform().start(f.handler.function().redis()::reconnectQuietly); // the background connect, late
+            late.join();
+            f.handler.function().connectInBackground();
+            Thread.sleep(300);
+            assertEquals(clients, clients(probe), "no connection opened between checkpoint and restore");
+            f.handler.afterRestore(null);
+            assertEquals(clients + 1, clients(probe), "afterRestore connects again");
+            String token = f.token(UUID.randomUUID(), UUID.randomUUID(), Set.of(Scope.INGEST), 0);
+            assertEquals(202, f.post(token, batch(UUID.randomUUID(), events(1))).getStatusCode());
+        }
+    }
+
+    private static int clients(io.nuscape.redis.RedisConnector probe) {
+        return probe.commands().clientList().strip().split("\n").length;
+    }
+
     @Test
     void whileRedisIsDownIngestAnswers503QuicklyAndRecoversAfter() {
         String token = f.token(UUID.randomUUID(), UUID.randomUUID(), Set.of(Scope.INGEST), 0);

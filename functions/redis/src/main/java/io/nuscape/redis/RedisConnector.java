@@ -25,7 +25,9 @@ import java.time.Duration;
  * One lazily opened Lettuce connection to Redis, standalone or cluster ({@code NUSCAPE_REDIS_CLUSTER}),
  * plain or TLS ({@code rediss://}). Commands fail fast when Redis is unreachable (no queueing while
  * disconnected, a fixed command timeout), so callers answer 503 long before API Gateway's 30 s. For
- * SnapStart, {@link #disconnect()} before the snapshot and {@link #commands()} after restore.
+ * SnapStart, {@link #suspend()} before the snapshot and {@link #resume()} after restore: while suspended
+ * no connection can be opened, so a connect still running on another thread (the cold-start background
+ * connect) can never leave a live socket in the snapshot.
  *
  * <p>Keys are strings; values are bytes that callers encode on their own threads. Lettuce would otherwise
  * UTF-8-encode every value on its single event-loop thread, byte by byte into a direct buffer, which
@@ -42,6 +44,7 @@ public final class RedisConnector implements AutoCloseable {
 
     private volatile StatefulConnection<String, byte[]> connection;
     private volatile RedisClusterCommands<String, byte[]> commands;
+    private boolean suspended;
 
     public RedisConnector(Settings settings) {
         this(settings.redisUrl(), settings.redisCluster(), Duration.ofMillis(settings.redisTimeoutMs()));
@@ -64,6 +67,9 @@ public final class RedisConnector implements AutoCloseable {
     private synchronized RedisClusterCommands<String, byte[]> connect() {
         if (commands != null) {
             return commands;
+        }
+        if (suspended) {
+            throw new QueueUnavailableException("Redis connections are suspended for a SnapStart snapshot", null);
         }
         SocketOptions socket = SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build();
         TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
@@ -111,6 +117,20 @@ public final class RedisConnector implements AutoCloseable {
         } catch (RuntimeException e) {
             // Not fatal here: see above.
         }
+    }
+
+    /**
+     * Closes the connection and refuses to open another until {@link #resume()}. Synchronized with
+     * connecting: a connect under way on another thread finishes first and is then closed here.
+     */
+    public synchronized void suspend() {
+        suspended = true;
+        disconnect();
+    }
+
+    /** Allows connections again (after a SnapStart restore); the next {@link #commands()} opens one. */
+    public synchronized void resume() {
+        suspended = false;
     }
 
     /** Closes the connection (kept clients and threads stay); the next {@link #commands()} opens a new one. */

@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
 /**
  * Serves the template's HttpApi routes over real HTTP, the way API Gateway (HTTP API, payload v2) does:
  * each request becomes an {@link APIGatewayV2HTTPEvent} for the route's function, the function's response
- * becomes the HTTP answer. Bodies over API Gateway's 10 MB are refused, as there.
+ * becomes the HTTP answer. Bodies over API Gateway's 10 MB are refused, as there. Routes answer at the root
+ * (as a {@code $default} stage) and under the template's named stage ({@code /prod/...}), where, as on AWS,
+ * the stage stays in {@code rawPath} and {@code requestContext.http.path}.
  */
 final class HttpGateway {
     private static final int MAX_BODY = 10 * 1024 * 1024;
@@ -40,8 +42,10 @@ final class HttpGateway {
     private final List<Target> targets = new ArrayList<>();
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final String stage;
 
-    HttpGateway(String host, int port, List<FunctionHost> functions) throws IOException {
+    HttpGateway(String host, int port, List<FunctionHost> functions, String stage) throws IOException {
+        this.stage = stage;
         for (FunctionHost f : functions) {
             for (SamTemplate.Route r : f.function().routes()) {
                 List<String> names = new ArrayList<>();
@@ -90,10 +94,16 @@ final class HttpGateway {
         try (ex) {
             String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
             String path = ex.getRequestURI().getRawPath();
+            String eventStage = "$default";
+            String routed = path;
+            if (!stage.equals("$default") && path.startsWith("/" + stage + "/")) {
+                eventStage = stage;
+                routed = path.substring(stage.length() + 1);
+            }
             Target target = null;
             Matcher matcher = null;
             for (Target t : targets) {
-                Matcher m = t.pattern.matcher(path);
+                Matcher m = t.pattern.matcher(routed);
                 if (m.matches() && (t.method.equals("ANY") || t.method.equals(method))) {
                     target = t;
                     matcher = m;
@@ -109,7 +119,7 @@ final class HttpGateway {
                 send(ex, 413, Map.of("Content-Type", "application/json"), "{\"message\":\"Request Entity Too Large\"}".getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            APIGatewayV2HTTPEvent event = event(ex, method, path, target, matcher, body);
+            APIGatewayV2HTTPEvent event = event(ex, method, path, eventStage, target, matcher, body);
             APIGatewayV2HTTPResponse response;
             try {
                 response = (APIGatewayV2HTTPResponse) target.host.invokeTyped(event, event.getRequestContext().getRequestId());
@@ -126,7 +136,8 @@ final class HttpGateway {
         }
     }
 
-    private static APIGatewayV2HTTPEvent event(HttpExchange ex, String method, String path, Target t, Matcher m, byte[] body) {
+    private static APIGatewayV2HTTPEvent event(HttpExchange ex, String method, String path, String stage, Target t, Matcher m,
+                                               byte[] body) {
         Map<String, String> headers = new LinkedHashMap<>();
         ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
         Map<String, String> pathParams = new HashMap<>();
@@ -162,7 +173,7 @@ final class HttpGateway {
                 .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
                         .withRequestId(requestId)
                         .withRouteKey(routeKey)
-                        .withStage("$default")
+                        .withStage(stage)
                         .withApiId("local")
                         .withTimeEpoch(Instant.now().toEpochMilli())
                         .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()

@@ -70,7 +70,7 @@ public final class LocalRuntime implements AutoCloseable {
                 }
                 hosts.add(new FunctionHost(f, settingsFor(f), stopping::get));
             }
-            this.gateway = new HttpGateway("127.0.0.1", o.port(), hosts);
+            this.gateway = new HttpGateway("127.0.0.1", o.port(), hosts, template.stage());
             gateway.start();
             for (FunctionHost h : hosts) {
                 for (SamTemplate.Schedule s : h.function().schedules()) {

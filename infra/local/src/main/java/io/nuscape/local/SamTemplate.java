@@ -20,9 +20,9 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * What the local runtime needs of {@code template.yaml}, the same file SAM deploys: every
  * {@code AWS::Serverless::Function} with its handler, timeout, literal environment (Globals and its own;
  * values built with intrinsic functions such as {@code !Ref} are AWS-only and left out), HttpApi routes and
- * ScheduleV2 schedules. No second list of routes to keep in step.
+ * ScheduleV2 schedules, and the HttpApi's stage. No second list of routes to keep in step.
  */
-public record SamTemplate(Map<String, Function> functions) {
+public record SamTemplate(Map<String, Function> functions, Map<String, String> parameterDefaults, String stage) {
 
     /** One function of the template. */
     public record Function(String logicalId, String handler, String codeUri, int timeoutSeconds, Map<String, String> environment,
@@ -86,7 +86,31 @@ public record SamTemplate(Map<String, Function> functions) {
             functions.put(id, new Function(id, String.valueOf(props.get("Handler")), String.valueOf(props.get("CodeUri")),
                     number(props.get("Timeout"), globalTimeout), env, routes, schedules));
         });
-        return new SamTemplate(functions);
+        Map<String, String> defaults = new LinkedHashMap<>();
+        map(root.get("Parameters")).forEach((name, p) -> {
+            Object d = map(p).get("Default");
+            if (d != null) {
+                defaults.put(name, String.valueOf(d));
+            }
+        });
+        String stage = "$default";
+        for (Object value : map(root.get("Resources")).values()) {
+            Map<String, Object> resource = map(value);
+            if ("AWS::Serverless::HttpApi".equals(resource.get("Type"))) {
+                Object name = map(resource.get("Properties")).get("StageName");
+                if (name instanceof Intrinsic ref && ref.tag().equals("!Ref") && defaults.containsKey(String.valueOf(ref.value()))) {
+                    stage = defaults.get(String.valueOf(ref.value()));
+                } else if (name instanceof String literal) {
+                    stage = literal;
+                }
+            }
+        }
+        return new SamTemplate(functions, defaults, stage);
+    }
+
+    /** A parameter's default value, or null. */
+    public String parameterDefault(String name) {
+        return parameterDefaults.get(name);
     }
 
     private static Map<String, String> literals(Map<String, Object> vars) {

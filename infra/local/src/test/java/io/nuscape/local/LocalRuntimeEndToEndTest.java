@@ -121,6 +121,35 @@ class LocalRuntimeEndToEndTest {
         }
     }
 
+    /** On AWS the API answers under its named stage, which stays in rawPath: every function must still route. */
+    @Test
+    void everyFunctionAnswersUnderTheTemplatesNamedStage() throws Exception {
+        String stage = SamTemplate.load(Path.of("../../template.yaml")).stage();
+        assertTrue(!stage.equals("$default"), "the template deploys to a named stage");
+        String base = runtime.baseUrl() + "/" + stage;
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        TokenIssuer issuer = new TokenIssuer(runtime.keys(), Optional.empty(), "nuscape", "nuscape");
+        String token = issuer.issue(account, device.toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(1));
+        String body = "{\"events\":[{\"event_id\":\"" + UUID.randomUUID() + "\",\"ts\":" + System.currentTimeMillis()
+                + ",\"kind\":\"app\",\"key\":\"staged\"}]}";
+        HttpResponse<String> ingest = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/events/batch"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, ingest.statusCode(), ingest.body());
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        String admin = issuer.issue(account, "admin", Set.of(Scope.ADMIN), 0, Instant.now(), Duration.ofHours(1));
+        HttpResponse<String> erasure = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/erasures/" + UUID.randomUUID()))
+                .GET().header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, erasure.statusCode());
+        assertEquals("not_found", Json.MAPPER.readTree(erasure.body()).get("error").asText(), "the API's own answer, not the gateway's");
+        HttpResponse<String> devices = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/devices"))
+                .GET().header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, devices.statusCode(), devices.body());
+    }
+
     @Test
     void errorsAndUnknownRoutesComeBackAsApiGatewayWould() throws Exception {
         HttpResponse<String> unauth = http.send(HttpRequest.newBuilder(URI.create(runtime.baseUrl() + "/api/v1/events/batch"))

@@ -70,8 +70,12 @@ class TemplateTest {
         }));
     }
 
+    /**
+     * The samples are what a deployed API sends: the template's default stage is a named one, so its name
+     * stands in front of the route in rawPath and http.path, as on AWS.
+     */
     @Test
-    void everySampleEventIsJsonAndEveryHttpOneHitsARoute() throws Exception {
+    void everySampleEventIsJsonAndEveryHttpOneHitsARouteUnderTheDeployedStage() throws Exception {
         SamTemplate template = SamTemplate.load(ROOT.resolve("template.yaml"));
         java.util.Set<String> routed = new java.util.HashSet<>();
         template.functions().values().forEach(f -> f.routes().forEach(r -> routed.add(r.method() + " " + r.path())));
@@ -81,6 +85,12 @@ class TemplateTest {
                 if (event.has("routeKey")) {
                     assertTrue(routed.contains(event.get("routeKey").asText()), file + ": " + event.get("routeKey"));
                     assertEquals("2.0", event.get("version").asText(), file.toString());
+                    String stage = template.parameterDefault("Stage");
+                    String route = event.get("routeKey").asText().split(" ", 2)[1];
+                    assertEquals(stage, event.at("/requestContext/stage").asText(), file + ": stage");
+                    assertEquals("/" + stage + route.replaceAll("\\{[^/]+}", event.at("/pathParameters/id").asText("")),
+                            event.get("rawPath").asText(), file + ": rawPath carries the stage");
+                    assertEquals(event.get("rawPath").asText(), event.at("/requestContext/http/path").asText(), file + ": http.path");
                 }
             }
         }
