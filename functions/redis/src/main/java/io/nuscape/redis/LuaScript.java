@@ -17,7 +17,8 @@ import java.util.HexFormat;
 /**
  * A Lua script shipped as a resource of this package, run by {@code EVALSHA} with a fallback to
  * {@code EVAL} when the server does not know it yet (first use, restart, failover). Connection failures
- * become {@link QueueUnavailableException}.
+ * and error replies that name a state of the server ({@link RedisErrors}) become
+ * {@link QueueUnavailableException}.
  */
 final class LuaScript {
     private final String source;
@@ -48,8 +49,8 @@ final class LuaScript {
                 return c.eval(source, type, keys, argv);
             }
         } catch (RedisCommandExecutionException e) {
-            if (String.valueOf(e.getMessage()).startsWith("OOM")) {
-                throw new QueueUnavailableException("Redis is out of memory", e);
+            if (RedisErrors.isUnavailable(e)) {
+                throw new QueueUnavailableException("Redis cannot take writes now: " + e.getMessage(), e);
             }
             throw e;
         } catch (RedisException e) {
