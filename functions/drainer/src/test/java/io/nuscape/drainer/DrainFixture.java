@@ -86,8 +86,13 @@ final class DrainFixture implements AutoCloseable {
 
     /** Enqueues a batch through the real ingest script; {@code count} adds it to the expected tally. */
     void enqueue(UUID account, UUID device, List<UsageEvent> events, boolean count) {
+        enqueue(account, device, events, count, System.currentTimeMillis());
+    }
+
+    /** As above, validated by an ingest whose clock read {@code validatedAt}. */
+    void enqueue(UUID account, UUID device, List<UsageEvent> events, boolean count, long validatedAt) {
         EnqueueOutcome o = queue.enqueue(new EnqueueRequest(account, device, 0, Optional.empty(), events.size(), 0,
-                events.size(), EventCodec.encode(events), "", "{}"));
+                events.size(), EventCodec.encode(events), "", "{}", validatedAt));
         assertEquals(EnqueueOutcome.Accepted.class, o.getClass());
         if (count) {
             for (UsageEvent e : events) {

@@ -215,6 +215,23 @@ class ExactlyOnceTest {
         assertTrue(dlq.get(0).get("rejected").contains(tooOld.eventId()));
     }
 
+    /**
+     * Ingest checks an event's time bounds with its own clock; the drainer re-checks them later. Against its
+     * own clock (or Redis TIME) an event near a bound would be dead-lettered after a 202: it re-checks
+     * against the instant ingest used, carried in the entry.
+     */
+    @Test
+    void anEventValidWhenIngestCheckedItIsCountedWhateverTheOtherClocksSay() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        long ingestClock = System.currentTimeMillis() - 10 * 60_000; // ingest's clock 10 minutes behind
+        UsageEvent nearOldestBound = event("edge-old", ingestClock - 30L * 86_400_000 + 60_000, 1_000);
+        f.enqueue(account, device, List.of(nearOldestBound), true, ingestClock);
+        f.drainer("c", SOON).drainUntilIdle(0);
+        f.assertExactTotals();
+        assertEquals(List.of(), deadLetters());
+    }
+
     @Test
     void aDurationAcrossMinuteFiveMinuteAndHourEdgesIsSplitAndTheGranularitiesAgree() throws Exception {
         UUID account = UUID.randomUUID();

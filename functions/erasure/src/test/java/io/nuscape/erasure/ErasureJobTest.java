@@ -99,7 +99,7 @@ class ErasureJobTest {
         }
         return queue.enqueue(new EnqueueRequest(account, device, 1, Optional.empty(), list.size(), withRejected ? 1 : 0, list.size() + 1,
                 EventCodec.encode(list), withRejected ? "[{\"index\":9,\"reason\":\"kind must start with a lower-case letter\",\"event\":\"{}\"}]" : "",
-                "{}"));
+                "{}", System.currentTimeMillis()));
     }
 
     StreamDrainer drainer() {

@@ -61,12 +61,13 @@ public final class IngestService {
             MediaTypes.requireJson(request.headers().get("content-type"));
             byte[] body = BodyDecoder.decode(request.body(), request.headers().get("content-encoding"), maxBodyBytes);
             ParsedBatch batch;
+            long validatedAt;
             try {
-                batch = parser.parse(body, clock.millis());
+                batch = parser.parse(body, validatedAt = clock.millis());
             } catch (MalformedBatchException e) {
                 throw new ApiException(ErrorCode.INVALID_REQUEST, e.getMessage());
             }
-            Enqueued enqueued = enqueue(principal, batch);
+            Enqueued enqueued = enqueue(principal, batch, validatedAt);
             answer = enqueued.answer();
             counts = new Counts(batch.accepted().size(), batch.rejected().size(), enqueued.duplicate());
         } catch (ApiException e) {
@@ -105,7 +106,7 @@ public final class IngestService {
         return principal;
     }
 
-    private Enqueued enqueue(Principal principal, ParsedBatch batch) {
+    private Enqueued enqueue(Principal principal, ParsedBatch batch, long validatedAt) {
         String answerBody = answerBody(batch);
         EnqueueRequest request = new EnqueueRequest(
                 principal.accountId(),
@@ -117,7 +118,8 @@ public final class IngestService {
                 batch.total(),
                 batch.accepted().isEmpty() ? new byte[0] : EventCodec.encode(batch.accepted()),
                 batch.rejected().isEmpty() ? "" : deadLetter(batch),
-                answerBody);
+                answerBody,
+                validatedAt);
         EnqueueOutcome outcome = queue.enqueue(request);
         return switch (outcome) {
             case EnqueueOutcome.Accepted a -> new Enqueued(accepted(answerBody), false);

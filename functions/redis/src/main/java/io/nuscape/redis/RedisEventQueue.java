@@ -68,6 +68,7 @@ public final class RedisEventQueue implements EventQueue {
             r.deadLetter().getBytes(StandardCharsets.UTF_8),
             ascii(Long.toString(dlqMaxEntries)),
             RUN,
+            ascii(Long.toString(r.validatedAt())),
         };
         List<Object> reply = run(k, argv);
         String status = text(reply, 0);
@@ -87,7 +88,7 @@ public final class RedisEventQueue implements EventQueue {
         UUID zero = new UUID(0, 0);
         String[] k = {keys.stream(0), keys.deadLetters(0), keys.noBatch(0), keys.account(0, zero),
             keys.device(0, zero, zero), keys.stats(0)};
-        byte[][] argv = new byte[16][];
+        byte[][] argv = new byte[17][];
         java.util.Arrays.fill(argv, ascii("0"));
         argv[15] = ascii("probe");
         run(k, argv);

@@ -5,7 +5,9 @@
 -- ARGV: 1 token generation, 2 has batch id (1/0), 3 rate cost (events), 4 default rate (events/min),
 --       5 backlog cap (entries), 6 answer TTL (s), 7 accepted, 8 rejected, 9 answer JSON,
 --       10 encoded events, 11 account, 12 device, 13 batch id, 14 dead-letter JSON, 15 dead-letter max length,
---       16 mode: 'run', or 'probe' (reads only: used to prime a SnapStart snapshot)
+--       16 mode: 'run', or 'probe' (reads only: used to prime a SnapStart snapshot),
+--       17 the time (epoch ms) ingest checked the events' time bounds against: the entry's recv, so that the
+--          drainer re-checks against the same instant and not against this server's clock
 local device = redis.call('HMGET', KEYS[5], 'erased', 'min_gen')
 if ARGV[16] == 'probe' then
   return {'probe', tostring(redis.call('XLEN', KEYS[1]))}
@@ -60,7 +62,7 @@ redis.call('HSET', KEYS[4], 'tokens', tostring(tokens - cost), 'at', tostring(at
 local id = ''
 if accepted > 0 then
   id = redis.call('XADD', KEYS[1], '*', 'v', '1', 'acct', ARGV[11], 'dev', ARGV[12], 'batch', ARGV[13],
-    'gen', ARGV[1], 'recv', tostring(now), 'n', ARGV[7], 'events', ARGV[10])
+    'gen', ARGV[1], 'recv', ARGV[17], 'n', ARGV[7], 'events', ARGV[10])
   redis.call('HINCRBY', KEYS[6], 'events_accepted', accepted)
 end
 if rejected > 0 then

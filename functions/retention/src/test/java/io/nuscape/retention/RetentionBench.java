@@ -88,7 +88,7 @@ public final class RetentionBench {
                     }
                     int a = rnd.nextInt(accounts.length);
                     queue.enqueue(new EnqueueRequest(accounts[a], devices[a][rnd.nextInt(20)], 0, Optional.empty(), 50, 0, 50,
-                            EventCodec.encode(events), "", "{}"));
+                            EventCodec.encode(events), "", "{}", System.currentTimeMillis()));
                     sleep(10); // about 5 000 events/s
                 }
             });

@@ -12,6 +12,8 @@ import java.util.UUID;
  * @param encodedEvents accepted events in {@code EventCodec} form (UTF-8 JSON); empty when none were accepted
  * @param deadLetter    JSON of the rejected events with reasons; empty when none were rejected
  * @param answer        the 202 body, stored for duplicates of this batch
+ * @param validatedAt   the instant (epoch ms) the events' time bounds were checked against; stored with
+ *                      the entry as its receive time so that the drainer re-checks against the same one
  */
 public record EnqueueRequest(
         UUID accountId,
@@ -23,5 +25,6 @@ public record EnqueueRequest(
         int cost,
         byte[] encodedEvents,
         String deadLetter,
-        String answer) {
+        String answer,
+        long validatedAt) {
 }

@@ -111,7 +111,7 @@ public final class DrainBench {
                     hourly.merge(deviceIds[d] + "|" + e.key() + "|" + Math.floorDiv(ts, 3_600_000L) * 3600, 1L, Long::sum);
                 }
                 queue.enqueue(new EnqueueRequest(accountOf[d], deviceIds[d], 0, Optional.empty(), b.size(), 0, b.size(),
-                        EventCodec.encode(b), "", "{}"));
+                        EventCodec.encode(b), "", "{}", System.currentTimeMillis()));
             }
             System.out.printf("filled: %d events (%d repeated across batches) in %d entries, %.1f s%n", sent, duplicatesSent,
                     stream.stats(0).length(), (System.nanoTime() - t0) / 1e9);
