@@ -1,7 +1,9 @@
 """Runs every invariant check over the standard parameter sets of a template."""
 from . import parameters, stack
 from .checks import alarms, custom_resources, hygiene, names, network, roles, versions
-from .findings import Results
+from .findings import Problem, Results
+
+TRANSFORM = "transform"
 
 
 def functions_and_custom_resources(sam_template, production):
@@ -22,7 +24,16 @@ def rehearse(sam_template, read_code):
     """`read_code(handlers, custom_resource_functions)` -> {LogicalId: code_scan.FunctionCode}."""
     results = Results()
     deployments = [stack.deploy(sam_template, s) for s in parameters.standard_sets(sam_template)]
+    for deployment in deployments:
+        results.checked(TRANSFORM, f"parameter set {deployment.name}")
+        if deployment.error:
+            results.add(Problem(TRANSFORM, f"parameter set {deployment.name}",
+                                f"the Serverless transform fails: {deployment.error}",
+                                "fix the template (cfn-lint shows the same as E0001)", deployment.name))
+    deployments = [d for d in deployments if not d.error]
     by_name = {d.name: d for d in deployments}
+    if "production" not in by_name or "second-stage" not in by_name:
+        return results  # nothing further can be rehearsed
     production = by_name["production"]
 
     hygiene.check_rules(deployments, results)

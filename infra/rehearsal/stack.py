@@ -12,6 +12,7 @@ class Deployment:
     template: dict                     # after the Serverless transform
     evaluator: intrinsics.Evaluator
     refused: list                      # why CloudFormation would refuse it up front ([] if it would not)
+    error: str = ""                    # why the transform failed (then template and evaluator are None)
 
     @property
     def name(self):
@@ -56,7 +57,10 @@ class Deployment:
 
 def deploy(sam_template, parameter_set):
     refused = [f"parameter {p}" for p in parameters.refusals(sam_template, parameter_set.values)]
-    template = translate.translate(sam_template, parameter_set.values)
+    try:
+        template = translate.translate(sam_template, parameter_set.values)
+    except translate.TransformFailed as e:
+        return Deployment(parameter_set, sam_template, None, None, refused, error=str(e))
     evaluator = intrinsics.Evaluator(template, parameter_set.values, stack_name=parameter_set.stack_name)
     refused += [f"rule {r}" for r in intrinsics.failing_rules(template, evaluator)]
     return Deployment(parameter_set, sam_template, template, evaluator, refused)
