@@ -29,7 +29,11 @@ def main(argv=None):
     def read_code(handlers, serving):
         return code_scan.function_code(args.root, handlers, serving, javap)
 
-    results = rehearse(template, read_code)
+    try:
+        results = rehearse(template, read_code)
+    except FileNotFoundError as e:  # no compiled classes or no javap: not a finding, a setup problem
+        print(f"rehearsal: cannot run: {e}", file=sys.stderr)
+        return 2
     for line in results.finding_lines():
         print(line)
     print(results.summary())
