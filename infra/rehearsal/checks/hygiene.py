@@ -98,9 +98,16 @@ def check_rules(deployments, results):
 
 
 def check_handlers(code, handlers, results):
-    for function_id, facts in code.items():
+    """The code the other checks read must be the code that runs: the Handler's class in the module
+    that infra/sam/Makefile packages for the function."""
+    for function_id in handlers:
         results.checked(HANDLER, function_id)
-        if not facts.handler_found:
+        facts = code.get(function_id)
+        if facts is None:
+            results.add(Problem(HANDLER, function_id, "no build-%s target in infra/sam/Makefile names its "
+                                "module, so its code (and what it calls) is unknown" % function_id,
+                                "add the build target"))
+        elif not facts.handler_found:
             results.add(Problem(HANDLER, function_id,
                                 f"handler {handlers[function_id]} is not a class of {facts.module} or its "
                                 "dependencies", "fix Handler or the Makefile's build target"))
