@@ -138,6 +138,10 @@ class Evaluator:
             handler = _INTRINSICS.get(key)
             if handler is not None:
                 return handler(self, argument)
+            if key.startswith("Fn::"):
+                # Fn::Base64, Fn::GetAZs, Fn::ImportValue, ...: no check reads them; an opaque string
+                # keeps their place.
+                return PartialString("${%s}" % key, ())
         result = {}
         for key, value in node.items():
             value = self.evaluate(value)
