@@ -15,6 +15,8 @@ GATEWAY_SERVICES = {"s3", "dynamodb"}  # reached through route tables, not throu
 def check(deployments, code, results):
     for deployment in deployments:
         nat = deployment.values.get("VpcEgress") == "nat"
+        no_nat = ("VpcEgress is not nat" if "VpcEgress" in deployment.values
+                  else "the template has no VpcEgress parameter to declare a NAT")
         endpoints = deployment.resources("AWS::EC2::VPCEndpoint")
         for function_id, function in deployment.functions():
             facts = code.get(function_id)
@@ -26,7 +28,7 @@ def check(deployments, code, results):
                 results.checked(INVARIANT, subject)
                 if nat:
                     continue
-                problem = _unreachable(deployment, service, endpoints, function_groups)
+                problem = _unreachable(deployment, service, endpoints, function_groups, no_nat)
                 if problem:
                     results.add(Problem(INVARIANT, subject, problem, _fix(service), deployment.name))
 
@@ -40,13 +42,13 @@ def _fix(service):
             "or deploy with VpcEgress=nat")
 
 
-def _unreachable(deployment, service, endpoints, function_groups):
+def _unreachable(deployment, service, endpoints, function_groups, no_nat):
     """Why `service` cannot be reached from the functions' subnets, or None if it can."""
     candidates = [(lid, r["Properties"]) for lid, r in endpoints
                   if str(r["Properties"].get("ServiceName", "")).endswith("." + service)]
     if not candidates:
         return (f"calls {service} from the VPC, but no VPC endpoint of {service} exists in this "
-                "parameter set and VpcEgress is not nat")
+                f"parameter set and {no_nat}")
     reasons = []
     for logical_id, props in candidates:
         reason = _endpoint_problem(deployment, service, props, function_groups)
