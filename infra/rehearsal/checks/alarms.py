@@ -1,0 +1,44 @@
+"""Invariant 3: every alarm notifies someone, when it fires and when it clears.
+
+AlarmActions and OKActions must be non-empty, and each action an SNS topic: one of the stack's (which
+then needs a subscription, or nobody is told) or a topic ARN given as a parameter."""
+from ..findings import Problem
+from ..intrinsics import Symbol
+
+INVARIANT = "alarm-actions"
+ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
+
+
+def check(deployments, results):
+    for deployment in deployments:
+        subscriptions = {_target(r["Properties"].get("TopicArn"))
+                         for _, r in deployment.resources("AWS::SNS::Subscription")}
+        for alarm_id, alarm in deployment.resources(*ALARM_TYPES):
+            results.checked(INVARIANT, alarm_id)
+            for field in ("AlarmActions", "OKActions"):
+                problem = _actions_problem(deployment, alarm["Properties"].get(field, []), subscriptions)
+                if problem:
+                    results.add(Problem(INVARIANT, alarm_id, f"{field} {problem}",
+                                        f"set {field} to the stack's alarm topic (subscribed by AlarmEmail)",
+                                        deployment.name))
+
+
+def _target(value):
+    return value.target if isinstance(value, Symbol) else value
+
+
+def _actions_problem(deployment, actions, subscriptions):
+    if not actions:
+        return "is empty: nobody is notified"
+    for action in actions:
+        if isinstance(action, Symbol):
+            if deployment.evaluator.resource_type(action.target) != "AWS::SNS::Topic":
+                return f"names {action.target}, which is not an SNS topic"
+            topic = deployment.resource(action.target)
+            if topic is None:
+                return f"names topic {action.target}, which this parameter set does not create"
+            if not topic["Properties"].get("Subscription") and action.target not in subscriptions:
+                return f"names topic {action.target}, which has no subscription"
+        elif not (isinstance(action, str) and action.startswith("arn:") and ":sns:" in action):
+            return f"has {action!r}, which is not an SNS topic ARN"
+    return None
