@@ -44,6 +44,17 @@ class Symbol:
         return self.placeholder()
 
 
+class SymbolicParts:
+    """`Fn::Split` of a value known only after deploy: its parts are known after deploy too."""
+
+    def __init__(self, source, delimiter):
+        self.source, self.delimiter = source, delimiter
+
+    def part(self, index):
+        return Symbol(self.source.kind, self.source.target,
+                      "%s.split(%r)[%d]" % (self.source.attribute, self.delimiter, index))
+
+
 class PartialString(str):
     """A string with placeholders for symbolic parts; `resources` names the resources it depends on."""
 
@@ -205,6 +216,8 @@ class Evaluator:
 
     def _select(self, argument):
         index, items = self.evaluate(argument[0]), self.evaluate(argument[1])
+        if isinstance(items, SymbolicParts):
+            return items.part(int(index))
         if not isinstance(items, list):
             raise EvaluationError(f"Fn::Select needs a list, got {items!r}")
         index = int(index)
@@ -214,6 +227,8 @@ class Evaluator:
 
     def _split(self, argument):
         delimiter, text = argument[0], self.evaluate(argument[1])
+        if isinstance(text, Symbol):
+            return SymbolicParts(text, delimiter)
         if isinstance(text, PartialString):
             return [PartialString(part, text.resources) for part in str(text).split(delimiter)]
         return text.split(delimiter)

@@ -1,6 +1,11 @@
 """The parameter sets the rehearsal deploys in its head, and the values CloudFormation would accept."""
+import os
 import re
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
+
+from .translate import FAKE_CODE_URI
 
 # Fake but well-formed values, by parameter name, for parameters that need one (no default, or a default
 # that a production deploy cannot use).
@@ -15,6 +20,13 @@ FAKE_VALUES = {
     "AlarmEmail": "oncall@example.com",
 }
 
+# Parameters every deploy must give (the template's Rules refuse them empty), besides the network.
+REQUIRED = ("AlarmEmail",)
+
+# The parameter scripts/deploy computes from the built code and every other value (scripts/deployment-revision).
+REVISION = "DeploymentRevision"
+_REVISION_SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "deployment-revision")
+
 NETWORK = ("VpcId", "SubnetIds", "SecurityGroupIds", "RouteTableIds")
 
 EXISTING_STORES = {
@@ -22,6 +34,9 @@ EXISTING_STORES = {
     "DatabaseUrl": "jdbc:postgresql://nuscape.cluster-abc123.eu-west-1.rds.amazonaws.com:5432/nuscape"
                    "?sslmode=verify-full",
     "DatabaseSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:nuscape/db-AbCdEf",
+    "ExistingRedisHost": "clustercfg.nuscape.abc123.memorydb.eu-west-1.amazonaws.com",
+    "ExistingDatabaseHost": "nuscape.abc123xyz.eu-west-1.rds.amazonaws.com",
+    "ExistingDatabaseSecretName": "nuscape/prod/database",
 }
 
 
@@ -37,15 +52,16 @@ class ParameterSet:
 
 def standard_sets(template):
     """(a) production default, (b) NAT egress, (c) existing stores, (d) a second stage, (e) no network."""
+    declared = template.get("Parameters", {})
     network = {name: FAKE_VALUES[name] for name in NETWORK}
-    required = {name: FAKE_VALUES[name] for name, p in template.get("Parameters", {}).items()
-                if "Default" not in p and name in FAKE_VALUES}
+    required = {name: FAKE_VALUES[name] for name, p in declared.items()
+                if ("Default" not in p or name in REQUIRED) and name in FAKE_VALUES}
     base = {**required, **network}
     sets = [
         ParameterSet("production", "(a) network given, everything else default", base),
         ParameterSet("nat-egress", "(b) as (a) with VpcEgress=nat", {**base, "VpcEgress": "nat"}),
-        ParameterSet("existing-stores", "(c) as (a) with RedisUrl, DatabaseUrl, DatabaseSecretArn given",
-                     {**base, **EXISTING_STORES}),
+        ParameterSet("existing-stores", "(c) as (a) with an existing Redis and Postgres given",
+                     {**base, **{k: v for k, v in EXISTING_STORES.items() if k in declared}}),
         ParameterSet("second-stage", "(d) as (a), Stage=staging in stack nuscape-staging",
                      {**base, "Stage": "staging"}, stack_name="nuscape-staging"),
         ParameterSet("no-network", "(e) as (a) with empty network parameters",
@@ -53,7 +69,24 @@ def standard_sets(template):
     ]
     for parameter_set in sets:
         parameter_set.values = resolve_values(template, parameter_set.given)
+        if not parameter_set.must_be_refused:
+            parameter_set.values = with_revision(template, parameter_set.values)
     return sets
+
+
+def with_revision(template, values, code_uri=FAKE_CODE_URI):
+    """The values as scripts/deploy passes them: where the template has a DeploymentRevision parameter,
+    its value computed by the project's own script from the other values and the code (here the code's
+    stand-in is its URI), so the rehearsal deploys exactly as an operator does."""
+    if REVISION not in template.get("Parameters", {}):
+        return values
+    pairs = [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in sorted(values.items()) if k != REVISION]
+    with tempfile.TemporaryDirectory() as build:
+        with open(os.path.join(build, "code"), "w") as f:
+            f.write(code_uri)
+        revision = subprocess.run([_REVISION_SCRIPT, "--build-dir", build, *pairs], check=True,
+                                  capture_output=True, text=True).stdout.strip()
+    return {**values, REVISION: revision}
 
 
 def resolve_values(template, given):

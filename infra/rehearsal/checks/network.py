@@ -67,7 +67,10 @@ def _endpoint_problem(deployment, service, props, function_groups):
         if kind != "Gateway":
             return "is not a Gateway endpoint"
         tables = [t for t in props.get("RouteTableIds", []) if t != ""]
-        wanted = [t for t in deployment.values.get("RouteTableIds", []) if t != ""]
+        wanted = deployment.values.get("RouteTableIds", [])
+        if isinstance(wanted, str):  # a comma-separated String parameter, split where the template uses it
+            wanted = wanted.split(",")
+        wanted = [t for t in wanted if t != ""]
         missing = [t for t in wanted if t not in tables]
         if not tables or missing:
             return f"is not on every route table of RouteTableIds (missing {missing or 'all'})"

@@ -30,6 +30,23 @@ UNSCOPABLE_ACTIONS = {
 
 VERIFY_ONLY_SECRET = "JwtVerifyKeysSecretArn"
 _JWT_SECRET_PARAMETER = re.compile(r"^Jwt\w*SecretArn$")
+# Secrets named by the stage instead of a parameter: the key set that can sign tokens.
+_SIGNING_SECRET_NAME = "jwt-signing-keys"
+
+
+def _configured(value):
+    return value not in (None, "")
+
+
+# Calls the code makes only when its configuration asks for them, read from the function's environment in
+# each parameter set: a secret is read only when a *_SECRET_ARN variable names one (KeySource, Database),
+# an RDS IAM token is made only with NUSCAPE_DATABASE_AUTH=iam. In a set where the environment does not ask,
+# the call is not needed and its grant is a finding like any other.
+CONFIGURED_BY = {
+    "secretsmanager:GetSecretValue": lambda env: any(
+        name.endswith("_SECRET_ARN") and _configured(value) for name, value in env.items()),
+    "rds-db:connect": lambda env: env.get("NUSCAPE_DATABASE_AUTH") == "iam",
+}
 
 
 def check(deployments, code, results):
@@ -74,6 +91,9 @@ def _role_problems(deployment, function, facts):
         if any(isinstance(r, Symbol) and r.target == role_id for r in attached):
             statements += _statements(policy["Properties"].get("PolicyDocument"))
 
+    env = (function["Properties"].get("Environment") or {}).get("Variables") or {}
+    called = {a for a in facts.actions if a not in CONFIGURED_BY or CONFIGURED_BY[a](env)}
+
     granted = {}
     for statement in statements:
         if statement.get("Effect") != "Allow":
@@ -91,10 +111,13 @@ def _role_problems(deployment, function, facts):
         elif action not in facts.actions:
             yield (f"role {role_id} grants {action}, which the code never calls",
                    f"remove {action} from the function's policies")
+        elif action not in called:
+            yield (f"role {role_id} grants {action}, which the code does not call as configured here",
+                   f"grant {action} only where the function's environment asks for it")
         if "*" in granted[action] and action not in UNSCOPABLE_ACTIONS:
             yield (f"role {role_id} grants {action} on Resource '*'",
                    "name the resources (ARNs) it needs")
-    for action in sorted(facts.actions - set(granted)):
+    for action in sorted(called - set(granted)):
         yield (f"code calls {action}, which role {role_id} does not grant",
                f"add {action} on the resources it needs to the function's policies")
 
@@ -107,6 +130,8 @@ def _role_problems(deployment, function, facts):
 
 
 def _jwt_signing_secrets(deployment, resources):
+    if any(_SIGNING_SECRET_NAME in str(r) for r in resources):
+        yield f"the {_SIGNING_SECRET_NAME} secret"
     values = deployment.values
     for name in sorted(values):
         if not _JWT_SECRET_PARAMETER.match(name) or name == VERIFY_ONLY_SECRET:

@@ -8,7 +8,9 @@ at how the template copes: for each parameter that reaches a versioned function 
 only that value changed and requires a different version logical id. It also requires that new code
 (another CodeUri) still publishes: AutoPublishCodeSha256 replaces the whole hash with its first 10
 characters (logical_id_generator.py), so a value there that does not follow the code stops code
-changes from publishing."""
+changes from publishing. Where the template takes a DeploymentRevision (a digest of the code and every
+parameter that scripts/deploy computes), each variant is deployed as scripts/deploy would: with the
+revision computed again by the project's script."""
 from .. import parameters, translate
 from ..findings import Problem
 from ..stack import sam_functions
@@ -86,8 +88,9 @@ def check(base, results):
         results.checked(INVARIANT, subject)
         if "new code" not in variants:
             try:
-                variants["new code"] = translate.translate(sam_template, base.values,
-                                                           code_uri="s3://rehearsal-bucket/new-code.zip")
+                new_code = "s3://rehearsal-bucket/new-code.zip"
+                variants["new code"] = translate.translate(
+                    sam_template, parameters.with_revision(sam_template, base.values, new_code), code_uri=new_code)
             except translate.TransformFailed as e:
                 variants["new code"] = str(e)
         if isinstance(variants["new code"], str):
@@ -98,14 +101,14 @@ def check(base, results):
                                 f"new code (another CodeUri) keeps version {version}, so alias live stays on the "
                                 "old code", "do not set AutoPublishCodeSha256 to anything but the code's hash",
                                 base.name))
-        for name in parameters_reaching(sam_template, function_id):
+        for name in sorted(set(parameters_reaching(sam_template, function_id)) - {parameters.REVISION}):
             subject = f"{function_id} <- {name}"
             results.checked(INVARIANT, subject)
             if name not in variants:
                 changed = parameters.changed_value(sam_template, name, base.values)
                 try:
                     variants[name] = (changed, None if changed is None else translate.translate(
-                        sam_template, {**base.values, name: changed}))
+                        sam_template, parameters.with_revision(sam_template, {**base.values, name: changed})))
                 except translate.TransformFailed as e:
                     variants[name] = (changed, str(e))
             changed, template = variants[name]
