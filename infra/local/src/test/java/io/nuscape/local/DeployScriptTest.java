@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * scripts/deploy without AWS: what it refuses (before any aws or sam call, which stubs on PATH record)
- * and what a dry run says it would do.
+ * scripts/deploy without AWS: what it refuses (before any aws or sam call, which stubs on PATH record),
+ * what a dry run says it would do, and a whole deploy against stand-ins for aws, sam and jwt-keys
+ * (resources deploy-stubs/) in a copy of the scripts folder.
  */
 class DeployScriptTest {
     static final Path ROOT = Path.of(System.getProperty("user.dir")).resolve("../..").normalize();
@@ -42,7 +43,7 @@ class DeployScriptTest {
 
     @BeforeEach
     void stubAwsAndSam() throws IOException {
-        calls = dir.resolve("calls.log");
+        calls = Files.createDirectories(dir.resolve("state")).resolve("calls.log"); // where every stub records
         Path bin = Files.createDirectories(dir.resolve("bin"));
         for (String tool : List.of("aws", "sam")) {
             Path stub = bin.resolve(tool);
@@ -56,10 +57,16 @@ class DeployScriptTest {
     }
 
     Run deploy(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("scripts/deploy").toString()));
+        return run(ROOT.resolve("scripts/deploy"), args);
+    }
+
+    Run run(Path script, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().put("PATH", dir.resolve("bin") + ":/usr/bin:/bin");
+        pb.environment().put("STUB_STATE", dir.resolve("state").toString());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
         Process p = pb.start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "scripts/deploy did not finish");
@@ -143,5 +150,71 @@ class DeployScriptTest {
         assertTrue(out.contains("cloudformation execute-change-set"), out);
         assertFalse(out.contains("PRIVATE KEY") || r.err().contains("PRIVATE KEY"));
         assertNoAwsOrSamCalled();
+    }
+
+    /** A copy of scripts/deploy beside stand-ins for jwt-keys and lib.sh, with aws and sam stubs on PATH. */
+    Path stubbedRoot() throws IOException {
+        Path root = dir.resolve("root");
+        Files.createDirectories(root.resolve("scripts"));
+        Files.createDirectories(root.resolve("infra/stages"));
+        Files.copy(ROOT.resolve("scripts/deploy"), root.resolve("scripts/deploy"));
+        Files.writeString(root.resolve("infra/stages/test.env"), NETWORK);
+        for (String stub : List.of("aws", "sam", "jwt-keys", "lib.sh")) {
+            Path target = stub.equals("aws") || stub.equals("sam") ? dir.resolve("bin").resolve(stub) : root.resolve("scripts").resolve(stub);
+            try (var in = DeployScriptTest.class.getResourceAsStream("deploy-stubs/" + stub)) {
+                Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
+        }
+        return root;
+    }
+
+    @Test
+    void aFirstDeployMakesBothSecretsFromPrivateFilesAndExecutesTheChangeSetItShowed() throws Exception {
+        Path script = stubbedRoot().resolve("scripts/deploy");
+        Run r = run(script, "--stage", "test", "--profile", "ops", "--region", "eu-west-1", "--yes");
+        assertEquals(0, r.status(), r.out() + r.err());
+        String log = read(calls);
+        assertTrue(log.contains("mode 600 nuscape/test/jwt-signing-keys"), log);
+        assertTrue(log.contains("mode 600 nuscape/test/jwt-verify-keys"), log);
+        assertTrue(log.contains("jwt-keys public --in "), "the verify set is derived from the signing set: " + log);
+        String deploy = log.lines().filter(l -> l.startsWith("sam deploy ")).findFirst().orElseThrow(() -> new AssertionError(log));
+        assertTrue(deploy.contains("JwtSigningKeysSecretArn=arn:aws:secretsmanager:eu-west-1:123456789012:secret:nuscape/test/jwt-signing-keys-AbCdEf"), deploy);
+        assertTrue(deploy.contains("JwtVerifyKeysSecretArn=arn:aws:secretsmanager:eu-west-1:123456789012:secret:nuscape/test/jwt-verify-keys-AbCdEf"), deploy);
+        assertTrue(deploy.contains("--no-execute-changeset"), deploy);
+        assertTrue(log.contains("cloudformation execute-change-set --change-set-name arn:aws:cloudformation:eu-west-1:123456789012:changeSet/samcli-deploy1700000000/0a1b2c3d"), log);
+        assertTrue(log.contains("cloudformation wait stack-create-complete --stack-name nuscape-test"), log);
+        assertTrue(r.out().contains("| Add | SchemaMigration"), "the change set is shown: " + r.out());
+        assertFalse(r.out().contains("PRIVATE-KEY-MATERIAL") || r.err().contains("PRIVATE-KEY-MATERIAL"), "keys are never printed");
+        assertTrue(r.out().contains("scripts/mint-token --scope operator --secret-arn nuscape/test/jwt-signing-keys"), r.out());
+
+        // The next deploy finds both secrets and makes none.
+        Files.delete(calls);
+        Files.writeString(dir.resolve("state/stack-status"), "UPDATE_COMPLETE");
+        Run again = run(script, "--stage", "test", "--profile", "ops", "--yes");
+        assertEquals(0, again.status(), again.err());
+        String second = read(calls);
+        assertFalse(second.contains("create-secret"), second);
+        assertTrue(second.contains("cloudformation wait stack-update-complete"), second);
+    }
+
+    @Test
+    void aFailedDeploySaysHowToRollBackAndAnUnconfirmedOneChangesNothing() throws Exception {
+        Path script = stubbedRoot().resolve("scripts/deploy");
+        Files.writeString(dir.resolve("state/fail-wait"), "");
+        Run failed = run(script, "--stage", "test", "--profile", "ops", "--yes");
+        assertEquals(1, failed.status());
+        assertTrue(failed.err().contains("did not complete"), failed.err());
+        assertTrue(failed.err().contains("describe-stack-events"), failed.err());
+        assertTrue(failed.err().contains("continue-update-rollback --stack-name nuscape-test"), failed.err());
+        assertTrue(failed.err().contains("git checkout <previous tag> && scripts/deploy --stage test --profile ops"), failed.err());
+
+        // Without --yes and without a terminal to answer, the change set is deleted, not executed.
+        Files.delete(calls);
+        Run unconfirmed = run(script, "--stage", "test", "--profile", "ops");
+        assertEquals(1, unconfirmed.status(), unconfirmed.err());
+        String log = read(calls);
+        assertFalse(log.contains("execute-change-set"), log);
+        assertTrue(log.contains("delete-change-set"), log);
     }
 }
