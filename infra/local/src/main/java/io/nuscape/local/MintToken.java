@@ -21,8 +21,9 @@ import java.util.UUID;
 /**
  * {@code scripts/mint-token}: issues a token from the key set for ops, e.g. the first operator token of a
  * fresh deployment (to create accounts) or an admin token of an account. The key set comes from
- * {@code --secret-arn} (Secrets Manager, the deployed one), else {@code NUSCAPE_JWT_KEYS}, else the local
- * stack's {@code .local/jwt-keys.json}. Prints the token alone on standard output.
+ * {@code --secret-arn} (Secrets Manager: a deployment's signing set {@code nuscape/<stage>/jwt-signing-keys},
+ * by ARN or name; the verify-only set cannot sign), else {@code NUSCAPE_JWT_KEYS}, else the local stack's
+ * {@code .local/jwt-keys.json}. Prints the token alone on standard output.
  */
 public final class MintToken {
     private MintToken() {
@@ -80,7 +81,8 @@ public final class MintToken {
                     .issue(account, subject, scopes, generation, Instant.now(), Duration.ofDays(days));
             System.out.println(token);
         } catch (ConfigException e) {
-            usage(e.getMessage());
+            usage(e.getMessage() + (opts.containsKey("secret-arn")
+                    ? " (tokens are minted from the signing set, nuscape/<stage>/jwt-signing-keys, not the verify-only one)" : ""));
         }
     }
 
