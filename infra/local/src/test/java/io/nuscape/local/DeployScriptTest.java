@@ -139,9 +139,7 @@ class DeployScriptTest {
 
         String deploy = out.lines().filter(l -> l.startsWith("+ sam deploy ")).findFirst().orElseThrow(() -> new AssertionError(out));
         for (String expected : List.of("--stack-name nuscape-test", "--profile ops", "--region eu-west-1", "--no-execute-changeset",
-                "--parameter-overrides Stage=test ",
-                "JwtSigningKeysSecretArn=arn:aws:secretsmanager:REGION:ACCOUNT:secret:nuscape/test/jwt-signing-keys-",
-                "JwtVerifyKeysSecretArn=arn:aws:secretsmanager:REGION:ACCOUNT:secret:nuscape/test/jwt-verify-keys-",
+                "--parameter-overrides Stage=test ", " DeploymentRevision=DIGEST",
                 " VpcId=vpc-1 ", " SubnetIds=subnet-a,subnet-b ", " SecurityGroupIds=sg-1 ", " RouteTableIds=rtb-a,rtb-b ",
                 " VpcEgress=nat ", " AlarmEmail=oncall@example.com", " StreamShards=2")) {
             assertTrue(deploy.contains(expected), "missing '" + expected + "' in " + deploy);
@@ -158,6 +156,7 @@ class DeployScriptTest {
         Files.createDirectories(root.resolve("scripts"));
         Files.createDirectories(root.resolve("infra/stages"));
         Files.copy(ROOT.resolve("scripts/deploy"), root.resolve("scripts/deploy"));
+        Files.copy(ROOT.resolve("scripts/deployment-revision"), root.resolve("scripts/deployment-revision"));
         Files.writeString(root.resolve("infra/stages/test.env"), NETWORK);
         for (String stub : List.of("aws", "sam", "jwt-keys", "lib.sh")) {
             Path target = stub.equals("aws") || stub.equals("sam") ? dir.resolve("bin").resolve(stub) : root.resolve("scripts").resolve(stub);
@@ -179,8 +178,8 @@ class DeployScriptTest {
         assertTrue(log.contains("mode 600 nuscape/test/jwt-verify-keys"), log);
         assertTrue(log.contains("jwt-keys public --in "), "the verify set is derived from the signing set: " + log);
         String deploy = log.lines().filter(l -> l.startsWith("sam deploy ")).findFirst().orElseThrow(() -> new AssertionError(log));
-        assertTrue(deploy.contains("JwtSigningKeysSecretArn=arn:aws:secretsmanager:eu-west-1:123456789012:secret:nuscape/test/jwt-signing-keys-AbCdEf"), deploy);
-        assertTrue(deploy.contains("JwtVerifyKeysSecretArn=arn:aws:secretsmanager:eu-west-1:123456789012:secret:nuscape/test/jwt-verify-keys-AbCdEf"), deploy);
+        assertTrue(deploy.matches(".* DeploymentRevision=[0-9a-f]{64}( .*|$)"), "the versions are named by code and parameters: " + deploy);
+        assertFalse(deploy.contains("JwtSigningKeysSecretArn"), "the template finds the key sets by the stage's names: " + deploy);
         assertTrue(deploy.contains("--no-execute-changeset"), deploy);
         assertTrue(log.contains("cloudformation execute-change-set --change-set-name arn:aws:cloudformation:eu-west-1:123456789012:changeSet/samcli-deploy1700000000/0a1b2c3d"), log);
         assertTrue(log.contains("cloudformation wait stack-create-complete --stack-name nuscape-test"), log);
@@ -216,5 +215,16 @@ class DeployScriptTest {
         String log = read(calls);
         assertFalse(log.contains("execute-change-set"), log);
         assertTrue(log.contains("delete-change-set"), log);
+    }
+
+    /** A deploy after which an alias still serves an older version than its function is not called done. */
+    @Test
+    void aDeployThatLeavesAnAliasOnAnOlderVersionFails() throws Exception {
+        Path script = stubbedRoot().resolve("scripts/deploy");
+        Files.writeString(dir.resolve("state/stale-alias"), "");
+        Run r = run(script, "--stage", "test", "--profile", "ops", "--yes");
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("serve a version older than their function") && r.err().contains("IngestFunction-AbC:live"), r.err());
+        assertFalse(r.out().contains("nuscape-test deployed"), r.out());
     }
 }
