@@ -5,9 +5,10 @@ import java.time.Duration;
 
 /**
  * How a drainer reads: entries per read, how long a read blocks, when a pending entry counts as stale
- * and may be reclaimed, and after how many deliveries an entry is given up to the dead-letter stream.
+ * and may be reclaimed, and after how many failures on its own (with the database healthy) an entry is
+ * given up to the give-up stream. Deliveries are not failures: an outage redelivers without limit.
  */
-public record DrainOptions(int batchEntries, Duration block, Duration claimIdle, int maxDeliveries) {
+public record DrainOptions(int batchEntries, Duration block, Duration claimIdle, int maxFailures) {
     public static DrainOptions from(Settings s) {
         return new DrainOptions(s.drainBatchEntries(), Duration.ofMillis(s.drainBlockMs()),
                 Duration.ofMillis(s.drainClaimIdleMs()), s.drainMaxDeliveries());

@@ -11,7 +11,7 @@ import io.nuscape.core.stream.PendingEntry;
 import io.nuscape.core.stream.StreamEntry;
 import io.nuscape.drainer.internal.EntryDecoder;
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
+import java.sql.SQLTransientException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -106,18 +106,10 @@ public final class StreamDrainer {
         long started = clock.millis();
         int deadLetters = 0;
         List<StreamEntry> entries = new ArrayList<>();
+        // Every stale entry is taken over again, however often it was delivered: deliveries pile up during
+        // an outage and say nothing of the entry. Only failures on its own count (see apply).
         List<PendingEntry> stale = stream.stalePending(shard, options.claimIdle(), options.batchEntries());
-        List<String> reclaim = new ArrayList<>();
-        List<String> giveUp = new ArrayList<>();
-        for (PendingEntry p : stale) {
-            (p.deliveries() >= options.maxDeliveries() ? giveUp : reclaim).add(p.id());
-        }
-        for (StreamEntry e : stream.claim(shard, consumer, options.claimIdle(), giveUp)) {
-            stream.deadLetterAndAck(shard, e.id(), deadLetterRecord(e, "delivered " + options.maxDeliveries()
-                    + " times without being drained; given up so that later entries go on"));
-            deadLetters++;
-        }
-        entries.addAll(stream.claim(shard, consumer, options.claimIdle(), reclaim));
+        entries.addAll(stream.claim(shard, consumer, options.claimIdle(), stale.stream().map(PendingEntry::id).toList()));
         if (entries.size() < options.batchEntries()) {
             entries.addAll(stream.readNew(shard, consumer, options.batchEntries() - entries.size(),
                     entries.isEmpty() && deadLetters == 0 ? options.block() : java.time.Duration.ofMillis(1)));
@@ -131,8 +123,8 @@ public final class StreamDrainer {
             try {
                 decoded.add(new Decodable(e, EntryDecoder.decode(e)));
             } catch (MalformedBatchException ex) {
-                // Unreadable now means unreadable forever: no point in more deliveries.
-                stream.deadLetterAndAck(shard, e.id(), deadLetterRecord(e, "unreadable entry: " + ex.getMessage()));
+                // Unreadable now means unreadable forever with this code: kept whole for a redrive after a fix.
+                stream.giveUp(shard, e, "unreadable entry: " + ex.getMessage(), 0);
                 deadLetters++;
             }
         }
@@ -176,11 +168,8 @@ public final class StreamDrainer {
             out.deadLetters += settle(shard, batch);
             return out;
         } catch (Exception e) {
-            if (unreachable(e)) {
-                log.error("postgres unavailable; entries stay pending and are drained later",
-                        Map.of("shard", shard, "reason", String.valueOf(e.getMessage())));
-                out.stoppedBy = "postgres_unavailable";
-                return out;
+            if (environmental(e) || !store.healthy()) {
+                return stopped(out, shard, e);
             }
             log.warn("batch failed; applying its entries one by one", Map.of("shard", shard, "entries", batch.size(),
                     "reason", String.valueOf(e.getMessage())));
@@ -190,15 +179,30 @@ public final class StreamDrainer {
                 out.add(store.apply(d.decoded().valid()));
                 out.deadLetters += settle(shard, List.of(d));
             } catch (Exception e) {
-                if (unreachable(e)) {
-                    out.stoppedBy = "postgres_unavailable";
-                    return out;
+                if (environmental(e) || !store.healthy()) {
+                    return stopped(out, shard, e);
                 }
-                // Left pending: redelivered after the claim idle time, and given up after maxDeliveries.
-                log.warn("entry failed; left pending", Map.of("shard", shard, "entry", d.entry().id(),
-                        "reason", String.valueOf(e.getMessage())));
+                // The database answers and this entry alone fails: that counts against the entry.
+                long failures = stream.recordFailure(shard, d.entry().id());
+                if (failures >= options.maxFailures()) {
+                    stream.giveUp(shard, d.entry(), "failed " + failures + " times on its own while the database was healthy: "
+                            + e.getMessage(), failures);
+                    out.deadLetters++;
+                    log.error("entry given up; kept whole in the give-up stream for a redrive", Map.of("shard", shard,
+                            "entry", d.entry().id(), "failures", failures, "reason", String.valueOf(e.getMessage())));
+                } else {
+                    log.warn("entry failed; left pending", Map.of("shard", shard, "entry", d.entry().id(),
+                            "failures", failures, "reason", String.valueOf(e.getMessage())));
+                }
             }
         }
+        return out;
+    }
+
+    private Outcome stopped(Outcome out, int shard, Exception e) {
+        log.error("postgres unavailable; entries stay pending and are drained later, none counts as failed",
+                Map.of("shard", shard, "reason", String.valueOf(e.getMessage())));
+        out.stoppedBy = "postgres_unavailable";
         return out;
     }
 
@@ -233,8 +237,8 @@ public final class StreamDrainer {
         record.put("entry_id", e.id());
         record.put("reason", reason);
         record.put("at", Long.toString(clock.millis()));
-        // Keep what the entry carried (device id included, so erasure finds it), capped in size.
-        e.fields().forEach((k, v) -> record.put("entry_" + k, new String(v, 0, Math.min(v.length, 65_536), java.nio.charset.StandardCharsets.UTF_8)));
+        // Keep what the entry carried, whole (device id included, so erasure finds it).
+        e.fields().forEach((k, v) -> record.put("entry_" + k, new String(v, java.nio.charset.StandardCharsets.UTF_8)));
         if (e.text("acct") != null) {
             record.put("acct", e.text("acct"));
         }
@@ -244,17 +248,29 @@ public final class StreamDrainer {
         return record;
     }
 
-    /** Connection-level failures (SQL state class 08, or no connection at all) mean "try later", not "bad data". */
-    static boolean unreachable(Throwable e) {
+    /**
+     * Failures of the environment, not of the data: the database unreachable, refusing the credentials,
+     * out of connections, memory or disk, read-only (a failover), shutting down, cancelling statements,
+     * lacking a grant (a deploy's mistake), or a transaction lost to a deadlock or serialization conflict.
+     * The drainer stops and tries again later; no entry is charged for them.
+     */
+    static boolean environmental(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLTransientConnectionException || t instanceof java.net.ConnectException) {
+            if (t instanceof SQLTransientException || t instanceof java.io.IOException) {
                 return true;
             }
-            if (t instanceof SQLException s && s.getSQLState() != null && (s.getSQLState().startsWith("08")
-                    || s.getSQLState().equals("57P01") || s.getSQLState().equals("57P03"))) {
-                return true;
+            if (t instanceof SQLException s && s.getSQLState() != null && s.getSQLState().length() == 5) {
+                String state = s.getSQLState();
+                if (ENVIRONMENT_CLASSES.contains(state.substring(0, 2)) || ENVIRONMENT_STATES.contains(state)) {
+                    return true;
+                }
             }
         }
         return false;
     }
+
+    /** SQLSTATE classes: 08 connection, 28 authorization, 40 transaction rollback, 53 resources, 57 operator, 58 system. */
+    private static final java.util.Set<String> ENVIRONMENT_CLASSES = java.util.Set.of("08", "28", "40", "53", "57", "58");
+    /** 25006 read-only transaction (a standby after failover), 42501 insufficient privilege, 55P03 lock not available, 55006 object in use. */
+    private static final java.util.Set<String> ENVIRONMENT_STATES = java.util.Set.of("25006", "42501", "55P03", "55006");
 }

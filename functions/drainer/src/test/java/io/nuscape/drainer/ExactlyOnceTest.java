@@ -149,8 +149,12 @@ class ExactlyOnceTest {
         assertEquals(seen.size(), f.count("SELECT count(*) FROM event_dedupe"));
     }
 
+    List<Map<String, String>> givenUp() {
+        return redis.xrange(f.keys.giveUps(0), Range.create("-", "+")).stream().map(m -> m.getBody()).toList();
+    }
+
     @Test
-    void anUnreadableEntryGoesToTheDeadLetterStreamAndTheOnesBehindItAreCounted() throws Exception {
+    void anUnreadableEntryIsGivenUpWholeAndTheOnesBehindItAreCounted() throws Exception {
         UUID account = UUID.randomUUID();
         UUID device = UUID.randomUUID();
         f.enqueue(account, device, List.of(event("before", now(), 10)), true);
@@ -162,15 +166,30 @@ class ExactlyOnceTest {
         assertEquals(2, r.eventsCounted());
         assertEquals(2, r.deadLetters());
         f.assertExactTotals();
-        List<Map<String, String>> dlq = deadLetters();
-        assertEquals(2, dlq.size());
-        assertTrue(dlq.get(0).get("reason").startsWith("unreadable entry"), dlq.get(0).toString());
-        assertEquals(device.toString(), dlq.get(0).get("dev"), "the device id stays findable for erasure");
+        List<Map<String, String>> kept = givenUp();
+        assertEquals(2, kept.size());
+        assertTrue(kept.get(0).get("gave_up_reason").startsWith("unreadable entry"), kept.get(0).toString());
+        assertEquals(device.toString(), kept.get(0).get("dev"), "the device id stays findable for erasure");
+        assertEquals("[[not json", kept.get(0).get("events"), "the entry is kept whole, as it was");
         assertEquals(0, f.stream.stats(0).pending());
     }
 
+    /** A store that fails any transaction holding the given event, with the database itself healthy. */
+    private record FailingOn(String eventId, RollupStore real) implements RollupStore {
+        public Applied apply(List<io.nuscape.core.rollup.DrainEvent> events) throws Exception {
+            if (events.stream().anyMatch(e -> e.event().eventId().equals(eventId))) {
+                throw new SQLException("value out of range", "22003");
+            }
+            return real.apply(events);
+        }
+
+        public boolean healthy() {
+            return real.healthy();
+        }
+    }
+
     @Test
-    void anEntryThatKeepsFailingIsGivenUpAfterMaxDeliveriesWithoutBlockingOthers() throws Exception {
+    void anEntryThatKeepsFailingOnItsOwnIsGivenUpWholeWithoutBlockingOthers() throws Exception {
         UUID account = UUID.randomUUID();
         UUID device = UUID.randomUUID();
         UsageEvent poison = event("poison", now(), 1);
@@ -179,12 +198,7 @@ class ExactlyOnceTest {
         f.enqueue(account, device, List.of(event("b", now(), 1)), true);
         PostgresRollupStore real = new PostgresRollupStore(f.database);
         f.closeables.add(real);
-        RollupStore failing = events -> {
-            if (events.stream().anyMatch(e -> e.event().eventId().equals(poison.eventId()))) {
-                throw new SQLException("value out of range", "22003");
-            }
-            return real.apply(events);
-        };
+        RollupStore failing = new FailingOn(poison.eventId(), real);
         StreamDrainer d = f.drainer("c", f.stream, failing, SOON);
         int deadLetters = 0;
         for (int i = 0; i < 10 && deadLetters == 0; i++) {
@@ -194,7 +208,23 @@ class ExactlyOnceTest {
         assertEquals(1, deadLetters);
         f.assertExactTotals();
         assertEquals(0, f.stream.stats(0).pending());
-        assertTrue(deadLetters().get(0).get("reason").contains("delivered 3 times"), deadLetters().toString());
+        Map<String, String> kept = givenUp().get(0);
+        assertTrue(kept.get("gave_up_reason").startsWith("failed 3 times on its own while the database was healthy"), kept.toString());
+        assertTrue(kept.get("events").contains(poison.eventId()), "the whole entry is kept for a redrive: " + kept);
+        assertEquals(List.of(), deadLetters());
+
+        // The cause fixed, the redrive puts it back and it is counted; a second redrive (or a dry run)
+        // changes nothing, and redriving counted entries again would not count them twice.
+        var redrive = new io.nuscape.redis.EntryRedrive(f.redis, f.keys);
+        assertEquals(1, redrive.redrive(0, false, true).fromGiveUps(), "a dry run finds it");
+        assertEquals(1, givenUp().size(), "a dry run moves nothing");
+        assertEquals(1, redrive.redrive(0, false, false).fromGiveUps());
+        assertEquals(List.of(), givenUp());
+        f.expected.computeIfAbsent(device + "|poison", k -> new long[2])[0]++;
+        f.expected.get(device + "|poison")[1] += poison.durationMs();
+        f.drainer("c2", SOON).drainUntilIdle(0);
+        f.assertExactTotals();
+        assertEquals(0, redrive.redrive(0, true, false).fromGiveUps());
     }
 
     @Test
@@ -213,6 +243,12 @@ class ExactlyOnceTest {
         assertEquals(1, dlq.size());
         assertTrue(dlq.get(0).get("rejected").contains(badKind.eventId()));
         assertTrue(dlq.get(0).get("rejected").contains(tooOld.eventId()));
+
+        // The record carries the whole entry: a redrive puts it back, the good event is not counted again.
+        assertEquals(1, new io.nuscape.redis.EntryRedrive(f.redis, f.keys).redrive(0, true, false).fromDeadLetters());
+        f.drainer("c", SOON).drainUntilIdle(0);
+        f.assertExactTotals();
+        assertEquals(1, deadLetters().size(), "the invalid events are recorded again, once");
     }
 
     /**
@@ -327,8 +363,12 @@ class ExactlyOnceTest {
             throw new IllegalStateException("killed before XACK");
         }
 
-        public void deadLetterAndAck(int shard, String entryId, Map<String, String> record) {
-            delegate.deadLetterAndAck(shard, entryId, record);
+        public long recordFailure(int shard, String entryId) {
+            return delegate.recordFailure(shard, entryId);
+        }
+
+        public void giveUp(int shard, StreamEntry entry, String reason, long failures) {
+            delegate.giveUp(shard, entry, reason, failures);
         }
 
         public void deadLetter(int shard, Map<String, String> record) {

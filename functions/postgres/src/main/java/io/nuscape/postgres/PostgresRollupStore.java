@@ -254,6 +254,18 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
         }
     }
 
+    /** {@code SELECT 1} on a connection of its own, opened for the question: the store's may be the broken part. */
+    @Override
+    public boolean healthy() {
+        try (Connection c = database.connect(); var s = c.createStatement()) {
+            s.setQueryTimeout(5);
+            s.execute("SELECT 1");
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
     @Override
     public void close() {
         discard();

@@ -26,14 +26,18 @@ public final class RedisDeviceSweeper {
         this.keys = keys;
     }
 
-    /** Deletes every dead-letter entry that carries the device; returns how many. */
+    /** Deletes every dead-letter and give-up entry that carries the device; returns how many. */
     public long sweepDeadLetters(UUID account, UUID device) {
-        String dlq = keys.deadLetters(keys.shardOf(account));
-        List<String> mine = idsOf(dlq, device);
-        if (!mine.isEmpty()) {
-            redis.commands().xdel(dlq, mine.toArray(String[]::new));
+        int shard = keys.shardOf(account);
+        long swept = 0;
+        for (String key : List.of(keys.deadLetters(shard), keys.giveUps(shard))) {
+            List<String> mine = idsOf(key, device);
+            if (!mine.isEmpty()) {
+                redis.commands().xdel(key, mine.toArray(String[]::new));
+            }
+            swept += mine.size();
         }
-        return mine.size();
+        return swept;
     }
 
     /**

@@ -31,6 +31,7 @@ import java.util.function.Function;
 /** {@link EventStream} on Redis Streams with the consumer group {@code proc-1}. */
 public final class RedisEventStream implements EventStream {
     private static final LuaScript DEAD_LETTER = new LuaScript("dead-letter.lua");
+    private static final LuaScript GIVE_UP = new LuaScript("give-up.lua");
     private static final String GROUP = StreamKeys.CONSUMER_GROUP;
 
     private final RedisConnector redis;
@@ -102,21 +103,46 @@ public final class RedisEventStream implements EventStream {
     @Override
     public void ack(int shard, List<String> ids) {
         if (!ids.isEmpty()) {
-            call(c -> c.xack(keys.stream(shard), GROUP, ids.toArray(String[]::new)));
+            String[] array = ids.toArray(String[]::new);
+            call(c -> c.xack(keys.stream(shard), GROUP, array));
+            call(c -> c.hdel(keys.failures(shard), array));
         }
     }
 
     @Override
-    public void deadLetterAndAck(int shard, String entryId, Map<String, String> record) {
-        runDeadLetter(shard, entryId, record);
+    public long recordFailure(int shard, String entryId) {
+        return call(c -> c.hincrby(keys.failures(shard), entryId, 1));
     }
 
     @Override
-    public void deadLetter(int shard, Map<String, String> record) {
-        runDeadLetter(shard, "", record);
+    public void giveUp(int shard, StreamEntry entry, String reason, long failures) {
+        List<byte[]> argv = new ArrayList<>();
+        argv.add(GROUP.getBytes(StandardCharsets.UTF_8));
+        argv.add(entry.id().getBytes(StandardCharsets.UTF_8));
+        entry.fields().forEach((field, value) -> {
+            argv.add(field.getBytes(StandardCharsets.UTF_8));
+            argv.add(value);
+        });
+        Map<String, String> meta = Map.of(GIVE_UP_ENTRY, entry.id(), GIVE_UP_REASON, reason,
+                GIVE_UP_AT, Long.toString(System.currentTimeMillis()), GIVE_UP_FAILURES, Long.toString(failures));
+        meta.forEach((field, value) -> {
+            argv.add(field.getBytes(StandardCharsets.UTF_8));
+            argv.add(value.getBytes(StandardCharsets.UTF_8));
+        });
+        GIVE_UP.run(redis, ScriptOutputType.INTEGER,
+                new String[] {keys.giveUps(shard), keys.stream(shard), keys.failures(shard), keys.stats(shard)},
+                argv.toArray(byte[][]::new));
     }
 
-    private void runDeadLetter(int shard, String entryId, Map<String, String> record) {
+    /** Fields a give-up record adds to the entry's own: which entry it was, why, when, after how many failures. */
+    public static final String GIVE_UP_ENTRY = "gave_up_entry";
+    public static final String GIVE_UP_REASON = "gave_up_reason";
+    public static final String GIVE_UP_AT = "gave_up_at";
+    public static final String GIVE_UP_FAILURES = "gave_up_failures";
+
+    @Override
+    public void deadLetter(int shard, Map<String, String> record) {
+        String entryId = "";
         byte[][] argv = new byte[3 + record.size() * 2][];
         argv[0] = GROUP.getBytes(StandardCharsets.UTF_8);
         argv[1] = entryId.getBytes(StandardCharsets.UTF_8);

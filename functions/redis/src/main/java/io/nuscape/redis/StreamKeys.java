@@ -43,6 +43,16 @@ public record StreamKeys(String prefix, int shards) {
         return prefix + ":dlq:{" + shard + "}";
     }
 
+    /** Whole entries the drainer gave up on; never trimmed, put back by scripts/redrive. */
+    public String giveUps(int shard) {
+        return prefix + ":giveup:{" + shard + "}";
+    }
+
+    /** Failures per pending entry (entry id -> count), counted only while the database is healthy. */
+    public String failures(int shard) {
+        return tagged(shard) + ":failures";
+    }
+
     public String batch(int shard, UUID device, String batchId) {
         return tagged(shard) + ":batch:" + device + ":" + batchId;
     }

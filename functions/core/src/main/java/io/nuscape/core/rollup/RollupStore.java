@@ -11,6 +11,12 @@ public interface RollupStore {
     /** Applies the events atomically; throws on any failure, leaving nothing applied. */
     Applied apply(List<DrainEvent> events) throws Exception;
 
+    /**
+     * Whether the database answers a trivial query now. A failure of one entry counts against it only
+     * when the database is healthy: otherwise the environment failed, not the entry.
+     */
+    boolean healthy();
+
     /** What one {@link #apply} did. */
     record Applied(int counted, int duplicates, int dropped) {
     }

@@ -21,11 +21,21 @@ public interface EventStream {
     /** Takes over stale entries for this consumer (their delivery count goes up by one). */
     List<StreamEntry> claim(int shard, String consumer, Duration minIdle, List<String> ids);
 
-    /** Acknowledges entries whose effects are committed. */
+    /** Acknowledges entries whose effects are committed (and forgets their failures). */
     void ack(int shard, List<String> ids);
 
-    /** Records an entry (or the failing part of one) in the dead-letter stream with a reason, then acks it, atomically. */
-    void deadLetterAndAck(int shard, String entryId, Map<String, String> record);
+    /**
+     * Records one more failure of an entry that failed on its own while the database answered; returns how
+     * many it has had. Failures of the environment are never recorded: they say nothing of the entry.
+     */
+    long recordFailure(int shard, String entryId);
+
+    /**
+     * Moves a whole entry that cannot be drained (unreadable, or failing on its own again and again) to
+     * the shard's give-up stream, which is never trimmed, and acknowledges it, atomically. Nothing of the
+     * entry is cut, so it can be put back with {@code scripts/redrive} once the cause is fixed.
+     */
+    void giveUp(int shard, StreamEntry entry, String reason, long failures);
 
     /** Records a dead letter without acknowledging anything (invalid events inside an entry that is otherwise drained). */
     void deadLetter(int shard, Map<String, String> record);
