@@ -22,10 +22,7 @@ class OutageTest {
     @Test
     void postgresStoppedMidCycleLeavesEntriesPendingAndTheyAreDrainedWhenItReturns() throws Exception {
         try (DrainFixture f = new DrainFixture("pgoutage"); TcpProxy proxy = new TcpProxy(f.db.port())) {
-            TestDatabase viaProxy = f.db.throughPort(proxy.port());
-            PostgresRollupStore store = new PostgresRollupStore(new Database(viaProxy.jdbcUrl(), viaProxy.user(), viaProxy.password()));
-            f.closeables.add(store);
-            StreamDrainer drainer = new StreamDrainer(f.stream, store, DrainFixture.options(SOON), "c", DrainFixture.QUIET, Clock.systemUTC());
+            StreamDrainer drainer = drainerThrough(f, proxy);
             UUID account = UUID.randomUUID();
             UUID device = UUID.randomUUID();
             f.enqueue(account, device, List.of(event("first", System.currentTimeMillis(), 1)), true);
@@ -56,10 +53,7 @@ class OutageTest {
     @Test
     void anOutageLongerThanTheFailureBudgetGivesNothingUp() throws Exception {
         try (DrainFixture f = new DrainFixture("longoutage"); TcpProxy proxy = new TcpProxy(f.db.port())) {
-            TestDatabase viaProxy = f.db.throughPort(proxy.port());
-            PostgresRollupStore store = new PostgresRollupStore(new Database(viaProxy.jdbcUrl(), viaProxy.user(), viaProxy.password()));
-            f.closeables.add(store);
-            StreamDrainer drainer = new StreamDrainer(f.stream, store, DrainFixture.options(SOON), "c", DrainFixture.QUIET, Clock.systemUTC());
+            StreamDrainer drainer = drainerThrough(f, proxy);
             UUID account = UUID.randomUUID();
             UUID device = UUID.randomUUID();
             for (int i = 0; i < 12; i++) {
@@ -128,6 +122,14 @@ class OutageTest {
             assertEquals(0, xlen(f, f.keys.giveUps(0)));
             assertEquals(0, xlen(f, f.keys.deadLetters(0)));
         }
+    }
+
+    /** A drainer whose database connections go through the proxy, so a test can cut them. */
+    static StreamDrainer drainerThrough(DrainFixture f, TcpProxy proxy) {
+        TestDatabase viaProxy = f.db.throughPort(proxy.port());
+        PostgresRollupStore store = new PostgresRollupStore(new Database(viaProxy.jdbcUrl(), viaProxy.user(), viaProxy.password()));
+        f.closeables.add(store);
+        return new StreamDrainer(f.stream, store, DrainFixture.options(SOON), "c", DrainFixture.QUIET, Clock.systemUTC());
     }
 
     static long xlen(DrainFixture f, String key) {
