@@ -320,6 +320,34 @@ class ExactlyOnceTest {
         assertEquals(1, f.count("SELECT count(*) FROM devices WHERE last_seen_at IS NOT NULL AND device_id = '" + kept + "'"));
     }
 
+    /**
+     * One entry stuck pending must not make the backlog look full: drained entries leave the stream as they
+     * are acknowledged, so ingest's cap counts only what is owed, and other batches keep being accepted.
+     */
+    @Test
+    void aStuckEntryDoesNotFillTheBacklogOfEveryoneBehindIt() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        UsageEvent poison = event("stuck", now(), 1);
+        f.enqueue(account, device, List.of(poison), false);
+        var capped = new io.nuscape.redis.RedisEventQueue(f.redis, f.keys, Long.MAX_VALUE / 4, 3, 3600, 100_000);
+        PostgresRollupStore real = new PostgresRollupStore(f.database);
+        f.closeables.add(real);
+        StreamDrainer d = f.drainer("c", f.stream, new FailingOn(poison.eventId(), real), Duration.ofHours(1));
+        for (int i = 0; i < 20; i++) {
+            UsageEvent e = event("k" + (i % 4), now(), 10);
+            var outcome = capped.enqueue(new io.nuscape.core.queue.EnqueueRequest(account, device, 0, java.util.Optional.empty(), 1, 0, 1,
+                    io.nuscape.core.event.EventCodec.encode(List.of(e)), "", "{}", System.currentTimeMillis()));
+            assertEquals(io.nuscape.core.queue.EnqueueOutcome.Accepted.class, outcome.getClass(), "batch " + i + " refused as backlog");
+            f.expected.computeIfAbsent(device + "|" + e.key(), k -> new long[2])[0]++;
+            f.expected.get(device + "|" + e.key())[1] += 10;
+            d.drainUntilIdle(0);
+        }
+        assertEquals(1, f.stream.stats(0).pending(), "the stuck entry is still pending");
+        assertEquals(1, f.stream.stats(0).length(), "and is all the stream holds");
+        f.assertExactTotals();
+    }
+
     @Test
     void trimmingRemovesOnlyAcknowledgedEntries() throws Exception {
         UUID account = UUID.randomUUID();

@@ -32,6 +32,7 @@ import java.util.function.Function;
 public final class RedisEventStream implements EventStream {
     private static final LuaScript DEAD_LETTER = new LuaScript("dead-letter.lua");
     private static final LuaScript GIVE_UP = new LuaScript("give-up.lua");
+    private static final LuaScript ACK = new LuaScript("ack.lua");
     private static final String GROUP = StreamKeys.CONSUMER_GROUP;
 
     private final RedisConnector redis;
@@ -100,12 +101,16 @@ public final class RedisEventStream implements EventStream {
                 XClaimArgs.Builder.minIdleTime(minIdle), ids.toArray(String[]::new))));
     }
 
+    /** Acknowledges and deletes the entries (ack.lua): what stays in the stream is exactly what is owed. */
     @Override
     public void ack(int shard, List<String> ids) {
         if (!ids.isEmpty()) {
-            String[] array = ids.toArray(String[]::new);
-            call(c -> c.xack(keys.stream(shard), GROUP, array));
-            call(c -> c.hdel(keys.failures(shard), array));
+            byte[][] argv = new byte[ids.size() + 1][];
+            argv[0] = GROUP.getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < ids.size(); i++) {
+                argv[i + 1] = ids.get(i).getBytes(StandardCharsets.UTF_8);
+            }
+            ACK.run(redis, ScriptOutputType.INTEGER, new String[] {keys.stream(shard), keys.failures(shard)}, argv);
         }
     }
 

@@ -4,6 +4,7 @@
 -- ARGV: 1 group, 2 entry id, 3.. field, value pairs (the entry's own fields, then gave_up_* fields)
 redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
 redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[2], ARGV[2])
 redis.call('HDEL', KEYS[3], ARGV[2])
 redis.call('HINCRBY', KEYS[4], 'entries_given_up', 1)
 return 1

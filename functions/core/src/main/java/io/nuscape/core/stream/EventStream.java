@@ -21,7 +21,10 @@ public interface EventStream {
     /** Takes over stale entries for this consumer (their delivery count goes up by one). */
     List<StreamEntry> claim(int shard, String consumer, Duration minIdle, List<String> ids);
 
-    /** Acknowledges entries whose effects are committed (and forgets their failures). */
+    /**
+     * Acknowledges entries whose effects are committed and deletes them (forgetting their failures): the
+     * stream then holds exactly what is still owed, which is what ingest's backlog cap counts.
+     */
     void ack(int shard, List<String> ids);
 
     /**
