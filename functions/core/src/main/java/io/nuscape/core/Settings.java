@@ -41,7 +41,8 @@ public record Settings(
         int deviceTokenDays,
         int apiDatabaseConnections,
         int dedupeWindowHours,
-        int maintenanceBatchRows) {
+        int maintenanceBatchRows,
+        int drainMaxRowsPerTransaction) {
 
     /** Settings from the process environment. */
     public static Settings fromEnvironment() {
@@ -84,7 +85,9 @@ public record Settings(
                 r.integer("NUSCAPE_DEVICE_TOKEN_DAYS", 365, 1, 3660),
                 r.integer("NUSCAPE_API_DB_CONNECTIONS", 4, 1, 100),
                 r.integer("NUSCAPE_DEDUPE_WINDOW_HOURS", 48, 48, 24 * 400),
-                r.integer("NUSCAPE_MAINTENANCE_BATCH_ROWS", 5000, 100, 1_000_000));
+                r.integer("NUSCAPE_MAINTENANCE_BATCH_ROWS", 5000, 100, 1_000_000),
+                // At least one event's worth (a 24-hour event writes 1 755 rows).
+                r.integer("NUSCAPE_DRAIN_MAX_ROWS_PER_TRANSACTION", 50_000, 2_000, 10_000_000));
         if (!s.databaseUrl.startsWith("jdbc:postgresql://")) {
             throw new ConfigException("NUSCAPE_DATABASE_URL must be a JDBC URL starting with jdbc:postgresql://");
         }

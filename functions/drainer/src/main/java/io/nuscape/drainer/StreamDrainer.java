@@ -6,6 +6,7 @@ import io.nuscape.core.event.MalformedBatchException;
 import io.nuscape.core.queue.QueueUnavailableException;
 import io.nuscape.core.rollup.DrainEvent;
 import io.nuscape.core.rollup.RollupStore;
+import io.nuscape.core.rollup.Rollups;
 import io.nuscape.core.stream.EventStream;
 import io.nuscape.core.stream.PendingEntry;
 import io.nuscape.core.stream.StreamEntry;
@@ -160,27 +161,67 @@ public final class StreamDrainer {
 
     private Outcome apply(int shard, List<Decodable> batch) {
         Outcome out = new Outcome();
-        if (batch.isEmpty()) {
-            return out;
-        }
-        try {
-            out.add(store.apply(events(batch)));
-            out.deadLetters += settle(shard, batch);
-            return out;
-        } catch (Exception e) {
-            if (environmental(e) || !store.healthy()) {
-                return stopped(out, shard, e);
+        for (List<Decodable> group : groups(batch)) {
+            applyGroup(shard, group, out);
+            if (!out.stoppedBy.isEmpty()) {
+                break;
             }
-            log.warn("batch failed; applying its entries one by one", Map.of("shard", shard, "entries", batch.size(),
-                    "reason", String.valueOf(e.getMessage())));
         }
+        return out;
+    }
+
+    /**
+     * The entries in read order, cut into groups that write at most the row budget each; an entry over the
+     * budget on its own is a group of its own (applied in several transactions, see {@link #applyAlone}).
+     * One device's long events so cost transactions in proportion to the rows they write, and the entries
+     * of others behind them are not held in one huge transaction with them.
+     */
+    private List<List<Decodable>> groups(List<Decodable> batch) {
+        List<List<Decodable>> groups = new ArrayList<>();
+        List<Decodable> current = new ArrayList<>();
+        long rows = 0;
         for (Decodable d : batch) {
+            long entryRows = 0;
+            for (DrainEvent e : d.decoded().valid()) {
+                entryRows += Rollups.rowsOf(e.event());
+            }
+            if (!current.isEmpty() && rows + entryRows > options.maxRowsPerTransaction()) {
+                groups.add(current);
+                current = new ArrayList<>();
+                rows = 0;
+            }
+            current.add(d);
+            rows += entryRows;
+        }
+        if (!current.isEmpty()) {
+            groups.add(current);
+        }
+        return groups;
+    }
+
+    private void applyGroup(int shard, List<Decodable> group, Outcome out) {
+        if (group.size() > 1) {
             try {
-                out.add(store.apply(d.decoded().valid()));
+                out.add(store.apply(events(group)));
+                out.deadLetters += settle(shard, group);
+                return;
+            } catch (Exception e) {
+                if (environmental(e) || !store.healthy()) {
+                    stopped(out, shard, e);
+                    return;
+                }
+                log.warn("batch failed; applying its entries one by one", Map.of("shard", shard, "entries", group.size(),
+                        "reason", String.valueOf(e.getMessage())));
+            }
+        }
+        for (Decodable d : group) {
+            try {
+                applyAlone(d, out);
                 out.deadLetters += settle(shard, List.of(d));
             } catch (Exception e) {
                 if (environmental(e) || !store.healthy()) {
-                    return stopped(out, shard, e);
+                    stopped(out, shard, e);
+                    return;
                 }
                 // The database answers and this entry alone fails: that counts against the entry.
                 long failures = stream.recordFailure(shard, d.entry().id());
@@ -196,14 +237,32 @@ public final class StreamDrainer {
                 }
             }
         }
-        return out;
     }
 
-    private Outcome stopped(Outcome out, int shard, Exception e) {
+    /**
+     * One entry, in transactions of at most the row budget each. Stopping between two of them is safe: the
+     * entry stays pending, and when it comes back the events already committed are deduplicated.
+     */
+    private void applyAlone(Decodable d, Outcome out) throws Exception {
+        List<DrainEvent> chunk = new ArrayList<>();
+        long rows = 0;
+        for (DrainEvent e : d.decoded().valid()) {
+            long eventRows = Rollups.rowsOf(e.event());
+            if (!chunk.isEmpty() && rows + eventRows > options.maxRowsPerTransaction()) {
+                out.add(store.apply(chunk));
+                chunk = new ArrayList<>();
+                rows = 0;
+            }
+            chunk.add(e);
+            rows += eventRows;
+        }
+        out.add(store.apply(chunk));
+    }
+
+    private void stopped(Outcome out, int shard, Exception e) {
         log.error("postgres unavailable; entries stay pending and are drained later, none counts as failed",
                 Map.of("shard", shard, "reason", String.valueOf(e.getMessage())));
         out.stoppedBy = "postgres_unavailable";
-        return out;
     }
 
     /** After commit: record invalid events, then acknowledge. Returns dead letters written. */

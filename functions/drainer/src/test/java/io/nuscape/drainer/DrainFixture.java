@@ -67,7 +67,7 @@ final class DrainFixture implements AutoCloseable {
     }
 
     static DrainOptions options(Duration claimIdle) {
-        return new DrainOptions(50, Duration.ofMillis(20), claimIdle, 3);
+        return new DrainOptions(50, Duration.ofMillis(20), claimIdle, 3, 50_000);
     }
 
     StreamDrainer drainer(String consumer, Duration claimIdle) {

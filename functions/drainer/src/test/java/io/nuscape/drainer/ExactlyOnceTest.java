@@ -348,6 +348,55 @@ class ExactlyOnceTest {
         f.assertExactTotals();
     }
 
+    /** Records the rows each transaction writes, and lets a test count its transactions. */
+    private static final class RowRecording implements RollupStore {
+        final RollupStore real;
+        final List<Long> rowsPerTransaction = new ArrayList<>();
+
+        RowRecording(RollupStore real) {
+            this.real = real;
+        }
+
+        public Applied apply(List<io.nuscape.core.rollup.DrainEvent> events) throws Exception {
+            rowsPerTransaction.add(events.stream().mapToLong(e -> io.nuscape.core.rollup.Rollups.rowsOf(e.event())).sum());
+            return real.apply(events);
+        }
+
+        public boolean healthy() {
+            return real.healthy();
+        }
+    }
+
+    /**
+     * A batch of the longest legal events makes many rows; transactions stay within the row budget (an entry
+     * over it is applied in several), the other device's entries are not swallowed into one huge
+     * transaction with it, and the counts are exact.
+     */
+    @Test
+    void transactionsAreBoundedByRowsWrittenNotByEntriesRead() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID heavy = UUID.randomUUID();
+        UUID light = UUID.randomUUID();
+        long start = (System.currentTimeMillis() / 60_000 - 3 * 1440) * 60_000 + 30_000;
+        List<UsageEvent> days = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            days.add(event("day" + i, start + i * 1000L, 86_400_000));
+        }
+        f.enqueue(account, light, List.of(event("small", now(), 5)), true);
+        f.enqueue(account, heavy, days, true);
+        f.enqueue(account, light, List.of(event("small", now(), 5)), true);
+        PostgresRollupStore real = new PostgresRollupStore(f.database);
+        f.closeables.add(real);
+        RowRecording recording = new RowRecording(real);
+        StreamDrainer d = new StreamDrainer(f.stream, recording, new DrainOptions(50, Duration.ofMillis(20), SOON, 3, 4_000),
+                "c", DrainFixture.QUIET, java.time.Clock.systemUTC());
+        assertEquals(8, d.drainUntilIdle(0).eventsCounted());
+        f.assertExactTotals();
+        assertTrue(recording.rowsPerTransaction.stream().allMatch(rows -> rows <= 4_000), recording.rowsPerTransaction.toString());
+        assertTrue(recording.rowsPerTransaction.size() >= 5, "six 1 755-row events take three transactions at least, plus the others': "
+                + recording.rowsPerTransaction);
+    }
+
     @Test
     void trimmingRemovesOnlyAcknowledgedEntries() throws Exception {
         UUID account = UUID.randomUUID();

@@ -103,7 +103,7 @@ class ErasureJobTest {
     }
 
     StreamDrainer drainer() {
-        return new StreamDrainer(stream, rollups, new DrainOptions(50, Duration.ofMillis(10), Duration.ofMillis(50), 3), "d", QUIET, Clock.systemUTC());
+        return new StreamDrainer(stream, rollups, new DrainOptions(50, Duration.ofMillis(10), Duration.ofMillis(50), 3, 50_000), "d", QUIET, Clock.systemUTC());
     }
 
     ErasureJob job() {

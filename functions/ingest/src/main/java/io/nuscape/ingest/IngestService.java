@@ -14,10 +14,12 @@ import io.nuscape.core.event.EventCodec;
 import io.nuscape.core.event.MalformedBatchException;
 import io.nuscape.core.event.ParsedBatch;
 import io.nuscape.core.event.Rejection;
+import io.nuscape.core.event.UsageEvent;
 import io.nuscape.core.queue.EnqueueOutcome;
 import io.nuscape.core.queue.EnqueueRequest;
 import io.nuscape.core.queue.EventQueue;
 import io.nuscape.core.queue.QueueUnavailableException;
+import io.nuscape.core.rollup.Rollups;
 import io.nuscape.ingest.internal.BodyDecoder;
 import io.nuscape.ingest.internal.MediaTypes;
 import java.time.Clock;
@@ -106,6 +108,18 @@ public final class IngestService {
         return principal;
     }
 
+    /**
+     * What the batch costs against the account's rate limit: the rows an event makes the drainer write grow
+     * with its duration, so a long event costs more (one unit per started minute), and an ordinary one one.
+     */
+    private static int cost(ParsedBatch batch) {
+        long units = batch.rejected().size();
+        for (UsageEvent e : batch.accepted()) {
+            units += Rollups.rateUnitsOf(e);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, units);
+    }
+
     private Enqueued enqueue(Principal principal, ParsedBatch batch, long validatedAt) {
         String answerBody = answerBody(batch);
         EnqueueRequest request = new EnqueueRequest(
@@ -115,7 +129,7 @@ public final class IngestService {
                 batch.batchId(),
                 batch.accepted().size(),
                 batch.rejected().size(),
-                batch.total(),
+                cost(batch),
                 batch.accepted().isEmpty() ? new byte[0] : EventCodec.encode(batch.accepted()),
                 batch.rejected().isEmpty() ? "" : deadLetter(batch),
                 answerBody,

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.nuscape.core.auth.Scope;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -40,6 +41,27 @@ class IngestLimitsTest {
             // A limit of 0 blocks the account.
             f.control.setRateLimit(account, 0);
             IngestContractTestSupport.assertError(f.post(token, batch(UUID.randomUUID(), events(1))), 429, "rate_limited", "");
+        }
+    }
+
+    /**
+     * The limit charges an event by the minutes its duration starts (the rows it makes the drainer write):
+     * a 24-hour event costs 1 440 units, an ordinary one 1. Long events cannot buy the drainer's time at
+     * the price of short ones.
+     */
+    @Test
+    void longEventsAreChargedByTheMinutesTheySpan() {
+        try (IngestFixture f = new IngestFixture("rate-cost", Map.of("NUSCAPE_RATE_LIMIT_DEFAULT_PER_MINUTE", "3000"))) {
+            String token = f.token(UUID.randomUUID(), UUID.randomUUID(), Set.of(Scope.INGEST), 0);
+            long now = System.currentTimeMillis();
+            String day = IngestFixture.event(UUID.randomUUID(), now - 86_400_000L, "screen", "on", 86_400_000L);
+            assertEquals(202, f.post(token, batch(UUID.randomUUID(), List.of(day))).getStatusCode(), "1 440 of 3 000");
+            String another = IngestFixture.event(UUID.randomUUID(), now - 86_400_000L, "screen", "on", 86_400_000L);
+            assertEquals(202, f.post(token, batch(UUID.randomUUID(), List.of(another))).getStatusCode(), "2 880 of 3 000");
+            String third = IngestFixture.event(UUID.randomUUID(), now - 86_400_000L, "screen", "on", 86_400_000L);
+            IngestContractTestSupport.assertError(f.post(token, batch(UUID.randomUUID(), List.of(third))), 429, "rate_limited", "");
+            // What is left still buys ordinary events, one unit each.
+            assertEquals(202, f.post(token, batch(UUID.randomUUID(), events(100))).getStatusCode(), "2 980 of 3 000");
         }
     }
 

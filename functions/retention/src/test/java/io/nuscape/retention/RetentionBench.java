@@ -96,7 +96,7 @@ public final class RetentionBench {
             List<long[]> cycles = java.util.Collections.synchronizedList(new ArrayList<>());
             AtomicLong drained = new AtomicLong();
             try (PostgresRollupStore store = new PostgresRollupStore(db)) {
-                StreamDrainer drainer = new StreamDrainer(stream, store, new DrainOptions(50, Duration.ofMillis(50), Duration.ofMinutes(1), 5),
+                StreamDrainer drainer = new StreamDrainer(stream, store, new DrainOptions(50, Duration.ofMillis(50), Duration.ofMinutes(1), 5, 50_000),
                         "bench", quiet, Clock.systemUTC());
                 stream.ensureGroup(0);
                 Thread drain = Thread.ofPlatform().start(() -> {

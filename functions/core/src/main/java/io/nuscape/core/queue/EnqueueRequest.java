@@ -8,7 +8,8 @@ import java.util.UUID;
  * repeated {@code batchId} from its first answer, check backlog and rate limit, then append the accepted
  * events as one entry, record the rejected ones in the dead-letter stream and remember the answer.
  *
- * @param cost          events charged to the account's rate limit
+ * @param cost          units charged to the account's rate limit: per accepted event one per started minute of
+ *                      its duration ({@code Rollups.rateUnitsOf}), per rejected event one
  * @param encodedEvents accepted events in {@code EventCodec} form (UTF-8 JSON); empty when none were accepted
  * @param deadLetter    JSON of the rejected events with reasons; empty when none were rejected
  * @param answer        the 202 body, stored for duplicates of this batch

@@ -1,5 +1,6 @@
 package io.nuscape.core.rollup;
 
+import io.nuscape.core.event.UsageEvent;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -49,6 +50,32 @@ public final class Rollups {
         });
         return out;
     }
+
+    /**
+     * The most rollup rows one event writes, over all granularities: the bucket of its start and every
+     * further bucket its duration reaches. This is the work an event causes in the drainer, up to 1 755
+     * rows for a 24-hour event.
+     */
+    public static long rowsOf(UsageEvent e) {
+        long rows = 0;
+        for (Granularity g : Granularity.values()) {
+            long first = g.bucketOf(e.tsMillis());
+            long last = e.durationMs() == 0 ? first : g.bucketOf(e.tsMillis() + e.durationMs() - 1);
+            rows += (last - first) / g.millis() + 1;
+        }
+        return rows;
+    }
+
+    /**
+     * What an event costs against its account's rate limit: one unit per started minute of its duration,
+     * at least one. An ordinary event (up to a minute long) costs one, as the per-minute figure of the
+     * contract says; a 24-hour event costs 1 440, in step with the rows it makes the drainer write.
+     */
+    public static long rateUnitsOf(UsageEvent e) {
+        return Math.max(1, (e.durationMs() + MINUTE_MILLIS - 1) / MINUTE_MILLIS);
+    }
+
+    private static final long MINUTE_MILLIS = 60_000;
 
     private static void add(Map<RowKey, long[]> rows, DrainEvent e, long bucket, long events, long duration) {
         long[] v = rows.computeIfAbsent(new RowKey(e.accountId(), e.deviceId(), bucket, e.event().kind(), e.event().key()),

@@ -34,6 +34,24 @@ class RollupsTest {
     }
 
     @Test
+    void theRowsAnEventWritesAndWhatItCostsGrowWithItsDuration() {
+        long hour = Instant.parse("2026-11-23T10:00:00Z").toEpochMilli();
+        assertEquals(3, Rollups.rowsOf(e(hour, 0).event()), "one row per granularity");
+        assertEquals(3, Rollups.rowsOf(e(hour, 60_000).event()), "a minute from a minute's start");
+        assertEquals(1440 + 288 + 24, Rollups.rowsOf(e(hour, 86_400_000).event()));
+        assertEquals(1441 + 289 + 25, Rollups.rowsOf(e(hour + 30_000, 86_400_000).event()), "the most any event writes");
+        for (long[] d : new long[][] {{0, 1}, {60_000, 1}, {60_001, 2}, {86_400_000, 1440}}) {
+            assertEquals(d[1], Rollups.rateUnitsOf(e(hour, d[0]).event()), d[0] + " ms");
+        }
+        // rowsOf agrees with what aggregate writes.
+        for (long[] c : new long[][] {{hour, 0}, {hour + 59_999, 2}, {hour - 1, 3_600_002}, {hour + 30_000, 86_400_000}}) {
+            DrainEvent ev = e(c[0], c[1]);
+            long written = Rollups.aggregate(List.of(ev)).values().stream().mapToLong(List::size).sum();
+            assertEquals(written, Rollups.rowsOf(ev.event()), c[0] + "+" + c[1]);
+        }
+    }
+
+    @Test
     void aZeroDurationEventCountsOnceAndAddsNoDuration() {
         long t = Instant.parse("2026-11-23T10:00:00Z").toEpochMilli();
         for (Granularity g : Granularity.values()) {

@@ -126,7 +126,7 @@ public final class DrainBench {
                 PostgresRollupStore store = new PostgresRollupStore(db);
                 stores.add(store);
                 StreamDrainer drainer = new StreamDrainer(stream, store,
-                        new DrainOptions(readEntries, Duration.ofMillis(50), Duration.ofMinutes(5), 5), "bench-" + i, quiet, Clock.systemUTC());
+                        new DrainOptions(readEntries, Duration.ofMillis(50), Duration.ofMinutes(5), 5, 50_000), "bench-" + i, quiet, Clock.systemUTC());
                 runs.add(pool.submit(() -> drainer.drainUntilIdle(0)));
             }
             CycleReport total = CycleReport.EMPTY;
