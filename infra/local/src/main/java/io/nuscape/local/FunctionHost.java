@@ -17,7 +17,7 @@ import java.lang.reflect.Type;
  * instance is created with the local settings (a public {@code (Settings)} constructor) when the class has
  * one, else with its no-argument constructor.
  */
-final class FunctionHost {
+final class FunctionHost implements AutoCloseable {
     static final ObjectMapper EVENTS = JsonMapper.builder()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .build();
@@ -89,7 +89,8 @@ final class FunctionHost {
         return input instanceof Class<?> c && c.isAssignableFrom(eventType);
     }
 
-    void close() {
+    @Override
+    public void close() {
         if (instance instanceof AutoCloseable c) {
             try {
                 c.close();

@@ -35,40 +35,46 @@ public final class Invoke {
         JsonNode event = args.length > 1 ? Json.MAPPER.readTree(Files.readString(Path.of(args[1]))) : Json.MAPPER.readTree("{}");
 
         LocalServers own = null;
-        Path runtimeFile = dataDir.resolve("runtime.json");
-        JsonNode running = Files.exists(runtimeFile) ? Json.MAPPER.readTree(Files.readString(runtimeFile)) : null;
-        if (running != null && ProcessHandle.of(running.get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false)) {
-            running.fields().forEachRemaining(e -> {
-                if (e.getKey().startsWith("NUSCAPE_")) {
-                    env.put(e.getKey(), e.getValue().asText());
-                }
-            });
-            System.err.println("invoke: using the running local stack (" + running.get("base_url").asText() + ")");
-        } else {
-            own = LocalServers.start(dataDir, env);
-            env.put("NUSCAPE_REDIS_URL", own.redisUrl);
-            env.put("NUSCAPE_DATABASE_URL", own.database.url());
-            env.put("NUSCAPE_DATABASE_USER", own.database.user());
-            env.put("NUSCAPE_DATABASE_PASSWORD", own.database.password());
-            new io.nuscape.postgres.Migrator(own.database).migrate();
-            Path keys = dataDir.resolve("jwt-keys.json");
-            if (!env.containsKey("NUSCAPE_JWT_KEYS") && Files.exists(keys)) {
-                env.put("NUSCAPE_JWT_KEYS", Files.readString(keys));
-            }
-            System.err.println("invoke: no local stack running; started its servers for this call");
-        }
-        env.remove("NUSCAPE_JWT_KEYS_SECRET_ARN");
-        env.remove("NUSCAPE_DATABASE_SECRET_ARN");
-        Map<String, String> merged = new HashMap<>(function.environment());
-        merged.putAll(env);
-        FunctionHost host = new FunctionHost(function, Settings.from(merged), () -> false);
+        Thread stopOnSignal = null;
         try {
-            JsonNode result = host.invoke(event, UUID.randomUUID().toString());
-            System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            Path runtimeFile = dataDir.resolve("runtime.json");
+            JsonNode running = Files.exists(runtimeFile) ? Json.MAPPER.readTree(Files.readString(runtimeFile)) : null;
+            if (running != null && ProcessHandle.of(running.get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false)) {
+                running.fields().forEachRemaining(e -> {
+                    if (e.getKey().startsWith("NUSCAPE_")) {
+                        env.put(e.getKey(), e.getValue().asText());
+                    }
+                });
+                System.err.println("invoke: using the running local stack (" + running.get("base_url").asText() + ")");
+            } else {
+                own = LocalServers.start(dataDir, env);
+                // Servers started for this call stop with it on every path: failure, Ctrl-C, SIGTERM.
+                LocalServers started = own;
+                stopOnSignal = new Thread(started::close, "invoke-stop-servers");
+                Runtime.getRuntime().addShutdownHook(stopOnSignal);
+                env.put("NUSCAPE_REDIS_URL", own.redisUrl);
+                env.put("NUSCAPE_DATABASE_URL", own.database.url());
+                env.put("NUSCAPE_DATABASE_USER", own.database.user());
+                env.put("NUSCAPE_DATABASE_PASSWORD", own.database.password());
+                new io.nuscape.postgres.Migrator(own.database).migrate();
+                Path keys = dataDir.resolve("jwt-keys.json");
+                if (!env.containsKey("NUSCAPE_JWT_KEYS") && Files.exists(keys)) {
+                    env.put("NUSCAPE_JWT_KEYS", Files.readString(keys));
+                }
+                System.err.println("invoke: no local stack running; started its servers for this call");
+            }
+            env.remove("NUSCAPE_JWT_KEYS_SECRET_ARN");
+            env.remove("NUSCAPE_DATABASE_SECRET_ARN");
+            Map<String, String> merged = new HashMap<>(function.environment());
+            merged.putAll(env);
+            try (FunctionHost host = new FunctionHost(function, Settings.from(merged), () -> false)) {
+                JsonNode result = host.invoke(event, UUID.randomUUID().toString());
+                System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            }
         } finally {
-            host.close();
             if (own != null) {
                 own.close();
+                Runtime.getRuntime().removeShutdownHook(stopOnSignal);
             }
         }
     }

@@ -29,6 +29,7 @@ final class LocalServers implements AutoCloseable {
     final Database database;
     private final EmbeddedPostgres postgres;
     private final Process redis;
+    private boolean closed;
 
     private LocalServers(String redisUrl, Database database, EmbeddedPostgres postgres, Process redis) {
         this.redisUrl = redisUrl;
@@ -46,6 +47,9 @@ final class LocalServers implements AutoCloseable {
             db = new Database(externalDb, env.getOrDefault("NUSCAPE_DATABASE_USER", "nuscape"), env.getOrDefault("NUSCAPE_DATABASE_PASSWORD", ""));
         } else {
             Path pgData = dataDir.resolve("postgres");
+            Leftovers.stopPostgres(pgData);
+            // Durable, as the README promises: the embedded server's defaults (-F, synchronous_commit off)
+            // may lose committed rows in a crash, and the exactly-once guarantee rests on commits.
             pg = EmbeddedPostgres.builder()
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
@@ -53,6 +57,9 @@ final class LocalServers implements AutoCloseable {
                     .setPort(FreePort.pick())
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setServerConfig("max_connections", "200")
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on")
                     .start();
             db = new Database(pg.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
         }
@@ -60,6 +67,8 @@ final class LocalServers implements AutoCloseable {
         String redisUrl = env.get("NUSCAPE_REDIS_URL");
         if (redisUrl == null || redisUrl.isBlank()) {
             Path redisData = Files.createDirectories(dataDir.resolve("redis"));
+            Path pidFile = dataDir.resolve("redis.pid");
+            Leftovers.stopRedis(pidFile);
             int port = FreePort.pick();
             List<String> command = new ArrayList<>();
             if (new File("/usr/bin/setsid").canExecute()) {
@@ -67,7 +76,8 @@ final class LocalServers implements AutoCloseable {
             }
             command.addAll(List.of(redisBinary(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                     "--dir", redisData.toAbsolutePath().toString(), "--appendonly", "yes", "--appendfsync", "always",
-                    "--save", "", "--maxmemory-policy", "noeviction"));
+                    "--save", "", "--maxmemory-policy", "noeviction",
+                    "--pidfile", pidFile.toAbsolutePath().toString()));
             rs = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(dataDir.resolve("redis.log").toFile())
@@ -96,7 +106,11 @@ final class LocalServers implements AutoCloseable {
 
     /** Stops embedded servers cleanly: Redis flushes its append-only file, Postgres shuts down. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (redis != null) {
             redis.destroy(); // SIGTERM: redis-server syncs its append-only file and exits
             try {

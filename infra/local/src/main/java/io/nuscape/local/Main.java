@@ -33,6 +33,16 @@ public final class Main {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; see --help");
             }
         }
+        Path runningFile = dataDir.resolve("runtime.json");
+        if (Files.exists(runningFile)) {
+            long pid = Json.MAPPER.readTree(Files.readString(runningFile)).path("pid").asLong(-1);
+            if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                System.err.println("scripts/local-up: a local stack already runs on " + dataDir + " (pid " + pid + ", "
+                        + Json.MAPPER.readTree(Files.readString(runningFile)).path("base_url").asText() + "); stop it with "
+                        + "'kill " + pid + "' (it stops cleanly), or start this one with --data-dir elsewhere");
+                System.exit(1);
+            }
+        }
         System.out.println("NuScape local stack: starting (data in " + dataDir + ")");
         LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(root.resolve("template.yaml"), dataDir, port, env, System.out));
         CountDownLatch stopped = new CountDownLatch(1);
