@@ -103,11 +103,13 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
             handleRequest(warm, null);
         }
         function.redis().disconnect();
+        function.releaseDatabaseConnections();
     }
 
     @Override
     public void afterRestore(org.crac.Context<? extends Resource> context) {
         function.redis().reconnectQuietly();
+        function.renewDatabaseAccess();
     }
 
     @Override
