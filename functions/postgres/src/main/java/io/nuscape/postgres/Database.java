@@ -95,6 +95,15 @@ public final class Database {
         credentials.reload(true);
     }
 
+    /**
+     * True when the failure is the connection's, not the statement's: the server is unreachable, restarting or
+     * failing over, or ended this session (SQLSTATE class 08, 57P01-57P03). Worth a retry later.
+     */
+    public static boolean unavailable(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03"));
+    }
+
     static boolean refusedCredentials(SQLException e) {
         // 28P01: wrong password; 28000: no such role or not allowed (pg_hba, RDS IAM).
         return "28P01".equals(e.getSQLState()) || "28000".equals(e.getSQLState());

@@ -68,16 +68,11 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
         } catch (SQLException e) {
             // A kept connection can die between transactions unseen (failover, proxy, terminated backend). The
             // transaction then did not happen, or it committed and its dedupe keys make the repeat count nothing.
-            if (!kept || !connectionLost(e)) {
+            if (!kept || !Database.unavailable(e)) {
                 throw e;
             }
             return applyOnce(events);
         }
-    }
-
-    private static boolean connectionLost(SQLException e) {
-        String state = e.getSQLState();
-        return state != null && (state.startsWith("08") || state.equals("57P01"));
     }
 
     private Applied applyOnce(List<DrainEvent> events) throws SQLException {
