@@ -52,8 +52,9 @@ import software.amazon.awssdk.services.secretsmanager.model.PutSecretValueReques
 
 /**
  * A database password rotated under running functions: the API (its Lambda handler, real HTTP API v2
- * events) and the drainer (over the real store) keep their secret-backed credentials; the role's password
- * changes in Postgres and in the secret (moto_server) and their backends are terminated. Both go on without a
+ * events) and the drainer (over the real store) connect as their own roles (V2) with secret-backed
+ * credentials; each role's password changes in Postgres and in its secret (moto_server) and their backends
+ * are terminated. Both go on without a
  * restart, the API with at most one 503 to retry, the drainer counting exactly.
  */
 class CredentialRotationTest {
@@ -119,19 +120,23 @@ class CredentialRotationTest {
         try (DedicatedPostgres pg = DedicatedPostgres.start(Map.of()); AwsEmulator aws = AwsEmulator.start(); SecretsManagerClient sdk = aws.secretsManager()) {
             TestDatabase admin = pg.newDatabase("rotation");
             new Migrator(new Database(admin.jdbcUrl(), admin.user(), admin.password())).migrate();
-            String role = "rotating_app";
-            sql(admin, "CREATE ROLE " + role + " LOGIN PASSWORD 'first-Pw1'");
-            sql(admin, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role);
-            String arn = sdk.createSecret(CreateSecretRequest.builder().name("nuscape/db-" + UUID.randomUUID())
-                    .secretString(secret(role, "first-Pw1")).build()).arn();
+            // The functions' own roles (V2 migration), each with a password kept in a secret of its own.
+            String apiRole = "nuscape_api";
+            String drainerRole = "nuscape_drainer";
+            sql(admin, "ALTER ROLE " + apiRole + " PASSWORD 'first-Pw1'");
+            sql(admin, "ALTER ROLE " + drainerRole + " PASSWORD 'first-Pw1'");
+            String apiArn = sdk.createSecret(CreateSecretRequest.builder().name("nuscape/api-" + UUID.randomUUID())
+                    .secretString(secret(apiRole, "first-Pw1")).build()).arn();
+            String drainerArn = sdk.createSecret(CreateSecretRequest.builder().name("nuscape/drainer-" + UUID.randomUUID())
+                    .secretString(secret(drainerRole, "first-Pw1")).build()).arn();
             SecretsClient secrets = SecretsClient.create(Optional.of(aws.endpoint()), AwsEmulator.credentials(), Region.of(AwsEmulator.REGION));
 
-            String url = admin.as(role, "").jdbcUrl();
+            String url = admin.as(apiRole, "").jdbcUrl();
             Map<String, String> env = new HashMap<>();
             env.put("NUSCAPE_REDIS_URL", TestRedis.url());
             env.put("NUSCAPE_REDIS_PREFIX", TestRedis.uniquePrefix("rotation"));
             env.put("NUSCAPE_DATABASE_URL", url);
-            env.put("NUSCAPE_DATABASE_SECRET_ARN", arn);
+            env.put("NUSCAPE_DATABASE_SECRET_ARN", apiArn);
             env.put("NUSCAPE_API_DB_CONNECTIONS", "1");
             env.put("NUSCAPE_JWT_KEYS", TestKeys.keySet(KEY));
             env.put("NUSCAPE_LOG_LEVEL", "ERROR");
@@ -141,10 +146,10 @@ class CredentialRotationTest {
             String operator = issuer.issue(new UUID(0, 0), "op", Set.of(Scope.OPERATOR), 0, Instant.now(), Duration.ofHours(1));
 
             ApiFunction function = new ApiFunction(settings, keys,
-                    new Database(url, CredentialSource.secret(() -> secrets, arn), DatabaseOptions.fromSettings(settings)));
+                    new Database(url, CredentialSource.secret(() -> secrets, apiArn), DatabaseOptions.fromSettings(settings)));
             RedisConnector redis = new RedisConnector(settings);
             PostgresRollupStore store = new PostgresRollupStore(
-                    new Database(url, CredentialSource.secret(() -> secrets, arn), DatabaseOptions.fromSettings(settings)));
+                    new Database(url, CredentialSource.secret(() -> secrets, drainerArn), DatabaseOptions.fromSettings(settings)));
             try (ApiHandler api = new ApiHandler(function); IngestHandler ingest = new IngestHandler(new IngestFunction(settings)); store; redis) {
                 StreamDrainer drainer = new StreamDrainer(new RedisEventStream(redis, settings), store,
                         new DrainOptions(50, Duration.ofMillis(20), Duration.ofMillis(200), 3), "rotation",
@@ -168,7 +173,8 @@ class CredentialRotationTest {
                     if (round < 2) {
                         // Re-reads after a refusal are rate limited (one per 5 s); real rotations are days apart.
                         Thread.sleep(CredentialSource.SECRET_REREAD_FLOOR.toMillis() + 100);
-                        rotate(admin, sdk, arn, role, "rotated-Pw" + round);
+                        rotate(admin, sdk, apiArn, apiRole, "rotated-Pw" + round);
+                        rotate(admin, sdk, drainerArn, drainerRole, "rotated-Pw" + round);
                     }
                 }
                 assertEquals(sent, count(admin, "SELECT sum(events) FROM usage_1m"), "every event counted once");
@@ -179,7 +185,7 @@ class CredentialRotationTest {
 
                 // A SnapStart restore re-reads the secret and drops pooled connections: after it, the first
                 // request already succeeds.
-                rotate(admin, sdk, arn, role, "restored-Pw3");
+                rotate(admin, sdk, apiArn, apiRole, "restored-Pw3");
                 api.afterRestore(null);
                 APIGatewayV2HTTPResponse first = api.handleRequest(event("GET", "/api/v1/devices", adminToken, null), null);
                 assertEquals(200, first.getStatusCode(), first.getBody());

@@ -22,7 +22,7 @@ class OutageTest {
     @Test
     void postgresStoppedMidCycleLeavesEntriesPendingAndTheyAreDrainedWhenItReturns() throws Exception {
         try (DrainFixture f = new DrainFixture("pgoutage"); TcpProxy proxy = new TcpProxy(f.db.port())) {
-            TestDatabase viaProxy = f.db.throughPort(proxy.port());
+            TestDatabase viaProxy = f.role.throughPort(proxy.port());
             PostgresRollupStore store = new PostgresRollupStore(new Database(viaProxy.jdbcUrl(), viaProxy.user(), viaProxy.password()));
             f.closeables.add(store);
             StreamDrainer drainer = new StreamDrainer(f.stream, store, DrainFixture.options(SOON), "c", DrainFixture.QUIET, Clock.systemUTC());

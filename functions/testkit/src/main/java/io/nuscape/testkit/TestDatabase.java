@@ -34,4 +34,18 @@ public record TestDatabase(String jdbcUrl, String user, String password) {
         String url = jdbcUrl.replaceAll("([?&])user=[^&]*&?", "$1").replaceAll("[?&]$", "");
         return new TestDatabase(url, role, rolePassword);
     }
+
+    /**
+     * The same database as one of the functions' roles (made by the V2 migration). A test password is set
+     * first, so that a server checking passwords admits the role as well as the embedded one that trusts.
+     */
+    public TestDatabase asRole(String role) {
+        String rolePassword = "nuscape-test-" + role;
+        try (Connection c = connect(); java.sql.Statement s = c.createStatement()) {
+            s.execute("ALTER ROLE " + role + " PASSWORD '" + rolePassword + "'");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot set a test password for " + role + ": " + e.getMessage(), e);
+        }
+        return as(role, rolePassword);
+    }
 }
