@@ -151,6 +151,24 @@ class RolesTest {
     }
 
     @Test
+    void aPartitionDropThatFindsTheParentBusyGivesUpWithinItsLockTimeoutAndIsDoneByTheNextRun() throws Exception {
+        LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(600);
+        new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).ensurePartitions(old, old);
+        PostgresRetention retention = new PostgresRetention(as("nuscape_retention"));
+        Instant cutoff = old.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        try (Connection reader = db.connect(); Statement s = reader.createStatement()) {
+            reader.setAutoCommit(false);
+            s.execute("LOCK TABLE usage_1m IN ACCESS SHARE MODE"); // a long dashboard read, say
+            long t0 = System.nanoTime();
+            assertEquals(0, retention.dropPartitionsBefore(Granularity.MINUTE, cutoff, () -> true).partitions());
+            long waited = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(waited >= 4_000 && waited < 15_000, "waited about lock_timeout (5 s): " + waited + " ms");
+            reader.rollback();
+        }
+        assertEquals(1, retention.dropPartitionsBefore(Granularity.MINUTE, cutoff, () -> true).partitions());
+    }
+
+    @Test
     void theMigrationRunsAgainInAnotherDatabaseOfTheSameClusterWhereTheRolesExist() throws SQLException {
         TestDatabase other = TestPostgres.newDatabase("roles_again");
         assertEquals(2, new Migrator(new Database(other.jdbcUrl(), other.user(), other.password())).migrate().migrationsApplied());
