@@ -30,6 +30,7 @@ import org.glassfish.jersey.server.ResourceConfig;
 public final class ApiFunction implements AutoCloseable {
     private final Settings settings;
     private final RedisConnector redis;
+    private final Database database;
     private final ConnectionPool pool;
     private final ResourceConfig application;
 
@@ -38,9 +39,14 @@ public final class ApiFunction implements AutoCloseable {
     }
 
     public ApiFunction(Settings settings, KeySource keys) {
+        this(settings, keys, Database.fromSettings(settings, () -> SecretsClient.create(settings)));
+    }
+
+    /** With a database of the caller's (tests give it a secret in an emulator). */
+    public ApiFunction(Settings settings, KeySource keys, Database database) {
         this.settings = settings;
         this.redis = new RedisConnector(settings);
-        Database database = Database.fromSettings(settings, () -> SecretsClient.create(settings));
+        this.database = database;
         this.pool = new ConnectionPool(database, settings.apiDatabaseConnections(), 5_000);
         StructuredLog log = new StructuredLog("api", settings.logLevel());
         TokenVerifier verifier = new TokenVerifier(keys, settings.jwtIssuer(), settings.jwtAudience());
@@ -66,6 +72,24 @@ public final class ApiFunction implements AutoCloseable {
 
     public RedisConnector redis() {
         return redis;
+    }
+
+    /** Before a SnapStart snapshot: no database connection may be frozen into it. */
+    public void releaseDatabaseConnections() {
+        pool.closeIdle();
+    }
+
+    /**
+     * After a SnapStart restore: the snapshot's credentials may have rotated since it was taken, and its
+     * connections are dead. Re-reads the credentials and drops pooled connections.
+     */
+    public void renewDatabaseAccess() {
+        try {
+            database.reloadCredentials();
+        } catch (RuntimeException e) {
+            // Secrets Manager unreachable right now: the first connect reads the secret again if refused.
+        }
+        pool.closeIdle();
     }
 
     @Override

@@ -109,12 +109,14 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
             handleRequest(warm, null);
         }
         function.redis().suspend();
+        function.releaseDatabaseConnections();
     }
 
     @Override
     public void afterRestore(org.crac.Context<? extends Resource> context) {
         function.redis().resume();
         function.redis().reconnectQuietly();
+        function.renewDatabaseAccess();
     }
 
     @Override

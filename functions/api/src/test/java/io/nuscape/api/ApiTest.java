@@ -47,9 +47,10 @@ class ApiTest {
         env.put("NUSCAPE_REDIS_URL", TestRedis.url());
         env.put("NUSCAPE_REDIS_PREFIX", TestRedis.uniquePrefix("api"));
         env.put("NUSCAPE_STREAM_SHARDS", "2");
-        env.put("NUSCAPE_DATABASE_URL", db.jdbcUrl());
-        env.put("NUSCAPE_DATABASE_USER", db.user());
-        env.put("NUSCAPE_DATABASE_PASSWORD", db.password());
+        TestDatabase role = db.asRole("nuscape_api"); // the API's least-privileged role (V2 migration)
+        env.put("NUSCAPE_DATABASE_URL", role.jdbcUrl());
+        env.put("NUSCAPE_DATABASE_USER", role.user());
+        env.put("NUSCAPE_DATABASE_PASSWORD", role.password());
         env.put("NUSCAPE_JWT_KEYS", TestKeys.keySet(KEY));
         env.put("NUSCAPE_LOG_LEVEL", "WARN");
         Settings settings = Settings.from(env);

@@ -58,9 +58,10 @@ class UsageTest {
         Map<String, String> env = new HashMap<>();
         env.put("NUSCAPE_REDIS_URL", TestRedis.url());
         env.put("NUSCAPE_REDIS_PREFIX", TestRedis.uniquePrefix("usage"));
-        env.put("NUSCAPE_DATABASE_URL", db.jdbcUrl());
-        env.put("NUSCAPE_DATABASE_USER", db.user());
-        env.put("NUSCAPE_DATABASE_PASSWORD", db.password());
+        TestDatabase role = db.asRole("nuscape_api"); // the API's least-privileged role (V2 migration)
+        env.put("NUSCAPE_DATABASE_URL", role.jdbcUrl());
+        env.put("NUSCAPE_DATABASE_USER", role.user());
+        env.put("NUSCAPE_DATABASE_PASSWORD", role.password());
         env.put("NUSCAPE_JWT_KEYS", TestKeys.keySet(KEY));
         env.put("NUSCAPE_LOG_LEVEL", "WARN");
         api = new ApiHandler(Settings.from(env));

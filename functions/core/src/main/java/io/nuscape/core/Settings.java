@@ -42,7 +42,12 @@ public record Settings(
         int apiDatabaseConnections,
         int dedupeWindowHours,
         int maintenanceBatchRows,
-        int drainMaxRowsPerTransaction) {
+        int drainMaxRowsPerTransaction,
+        String databaseAuth,
+        Optional<String> databaseSslRootCert,
+        int databasePrepareThreshold,
+        int databaseValidateIdleSeconds,
+        int databaseMaxLifetimeSeconds) {
 
     /** Settings from the process environment. */
     public static Settings fromEnvironment() {
@@ -87,9 +92,20 @@ public record Settings(
                 r.integer("NUSCAPE_DEDUPE_WINDOW_HOURS", 48, 48, 24 * 400),
                 r.integer("NUSCAPE_MAINTENANCE_BATCH_ROWS", 5000, 100, 1_000_000),
                 // At least one event's worth (a 24-hour event writes 1 755 rows).
-                r.integer("NUSCAPE_DRAIN_MAX_ROWS_PER_TRANSACTION", 50_000, 2_000, 10_000_000));
+                r.integer("NUSCAPE_DRAIN_MAX_ROWS_PER_TRANSACTION", 50_000, 2_000, 10_000_000),
+                r.string("NUSCAPE_DATABASE_AUTH", "password").toLowerCase(java.util.Locale.ROOT),
+                r.optional("NUSCAPE_DATABASE_SSL_ROOT_CERT"),
+                r.integer("NUSCAPE_DATABASE_PREPARE_THRESHOLD", 0, 0, 1_000_000),
+                r.integer("NUSCAPE_DATABASE_VALIDATE_IDLE_SECONDS", 30, 0, 86_400),
+                r.integer("NUSCAPE_DATABASE_MAX_LIFETIME_SECONDS", 900, 10, 86_400));
         if (!s.databaseUrl.startsWith("jdbc:postgresql://")) {
             throw new ConfigException("NUSCAPE_DATABASE_URL must be a JDBC URL starting with jdbc:postgresql://");
+        }
+        if (!java.util.List.of("password", "iam").contains(s.databaseAuth)) {
+            throw new ConfigException("NUSCAPE_DATABASE_AUTH must be password or iam, got '" + s.databaseAuth + "'");
+        }
+        if (s.databaseAuth.equals("iam") && s.databaseSecretArn.isPresent()) {
+            throw new ConfigException("NUSCAPE_DATABASE_AUTH=iam takes no NUSCAPE_DATABASE_SECRET_ARN: IAM roles have no password");
         }
         if (!s.redisPrefix.matches("[A-Za-z0-9_.-]{1,64}")) {
             throw new ConfigException("NUSCAPE_REDIS_PREFIX must be 1-64 characters of [A-Za-z0-9_.-], got '"

@@ -41,6 +41,8 @@ final class DrainFixture implements AutoCloseable {
     static final StructuredLog QUIET = new StructuredLog("drainer", StructuredLog.Level.WARN, System.out);
 
     final TestDatabase db;
+    /** The drainer's least-privileged role (V2 migration); stores connect as it, {@link #db} is the owner. */
+    final TestDatabase role;
     final Database database;
     final String redisUrl;
     final StreamKeys keys;
@@ -57,8 +59,9 @@ final class DrainFixture implements AutoCloseable {
 
     DrainFixture(String name, String redisUrl) throws SQLException {
         this.db = TestPostgres.newDatabase(name);
-        this.database = new Database(db.jdbcUrl(), db.user(), db.password());
-        new Migrator(database).migrate();
+        new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).migrate();
+        this.role = db.asRole("nuscape_drainer");
+        this.database = new Database(role.jdbcUrl(), role.user(), role.password());
         this.redisUrl = redisUrl;
         this.keys = new StreamKeys(TestRedis.uniquePrefix(name), 1);
         this.redis = new RedisConnector(redisUrl, false, Duration.ofSeconds(2));

@@ -33,9 +33,9 @@ class DrainerHandlerTest {
             Map<String, String> env = new HashMap<>();
             env.put("NUSCAPE_REDIS_URL", f.redisUrl);
             env.put("NUSCAPE_REDIS_PREFIX", f.keys.prefix());
-            env.put("NUSCAPE_DATABASE_URL", f.db.jdbcUrl());
-            env.put("NUSCAPE_DATABASE_USER", f.db.user());
-            env.put("NUSCAPE_DATABASE_PASSWORD", f.db.password());
+            env.put("NUSCAPE_DATABASE_URL", f.role.jdbcUrl());
+            env.put("NUSCAPE_DATABASE_USER", f.role.user());
+            env.put("NUSCAPE_DATABASE_PASSWORD", f.role.password());
             env.put("NUSCAPE_DRAIN_BLOCK_MS", "20");
             env.put("NUSCAPE_DRAIN_SAFETY_MARGIN_MS", "1000");
             env.put("NUSCAPE_LOG_LEVEL", "WARN");

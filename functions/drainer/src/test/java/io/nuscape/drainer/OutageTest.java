@@ -126,7 +126,7 @@ class OutageTest {
 
     /** A drainer whose database connections go through the proxy, so a test can cut them. */
     static StreamDrainer drainerThrough(DrainFixture f, TcpProxy proxy) {
-        TestDatabase viaProxy = f.db.throughPort(proxy.port());
+        TestDatabase viaProxy = f.role.throughPort(proxy.port());
         PostgresRollupStore store = new PostgresRollupStore(new Database(viaProxy.jdbcUrl(), viaProxy.user(), viaProxy.password()));
         f.closeables.add(store);
         return new StreamDrainer(f.stream, store, DrainFixture.options(SOON), "c", DrainFixture.QUIET, Clock.systemUTC());

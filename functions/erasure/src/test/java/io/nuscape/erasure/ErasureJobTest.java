@@ -64,19 +64,30 @@ class ErasureJobTest {
     UUID erased;
     UUID kept;
 
+    PostgresErasures erasures;
+
+    Database as(String role) {
+        TestDatabase r = db.asRole(role);
+        return new Database(r.jdbcUrl(), r.user(), r.password());
+    }
+
     @BeforeEach
     void start(org.junit.jupiter.api.TestInfo info) throws Exception {
         db = TestPostgres.newDatabase(info.getTestMethod().orElseThrow().getName());
         database = new Database(db.jdbcUrl(), db.user(), db.password());
         new Migrator(database).migrate();
+        // Each part connects as its function's least-privileged role (V2 migration).
+        Database api = as("nuscape_api");
+        Database drainer = as("nuscape_drainer");
+        erasures = new PostgresErasures(as("nuscape_erasure"));
         keys = new StreamKeys(TestRedis.uniquePrefix("erasure"), 1);
         redis = new RedisConnector(TestRedis.url(), false, Duration.ofSeconds(2));
         queue = new RedisEventQueue(redis, keys, 1_000_000_000, 1_000_000, 3600, 100_000);
         stream = new RedisEventStream(redis, keys, 100_000);
         cache = new RedisControlPlaneCache(redis, keys);
-        pool = new ConnectionPool(database, 2, 5000);
+        pool = new ConnectionPool(api, 2, 5000);
         control = new PostgresControlPlaneStore(pool);
-        rollups = new PostgresRollupStore(database);
+        rollups = new PostgresRollupStore(drainer);
         client = RedisClient.create(TestRedis.url());
         raw = client.connect().sync();
         account = control.createAccount("acme").accountId();
@@ -107,7 +118,7 @@ class ErasureJobTest {
     }
 
     ErasureJob job() {
-        return new ErasureJob(new PostgresErasures(database), cache, new RedisDeviceSweeper(redis, keys), 3, Clock.systemUTC(), QUIET);
+        return new ErasureJob(erasures, cache, new RedisDeviceSweeper(redis, keys), 3, Clock.systemUTC(), QUIET);
     }
 
     String totals(UUID device) throws Exception {

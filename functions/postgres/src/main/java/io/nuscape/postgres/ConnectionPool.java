@@ -1,5 +1,6 @@
 package io.nuscape.postgres;
 
+import io.nuscape.postgres.internal.HeldConnection;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -11,11 +12,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * A small bounded pool: a Lambda instance serves one request at a time and needs one connection (RDS
  * Proxy multiplexes them); the local runtime serves many and needs a few. Connections come back through
- * {@link Lease#close()}; a broken one is dropped rather than returned.
+ * {@link Lease#close()}; a broken one is dropped rather than returned. An idle connection is checked
+ * before it is handed out after idling past {@link DatabaseOptions#validateAfterIdle()}, and replaced once
+ * older than {@link DatabaseOptions#maxLifetime()}, so callers never get a connection that died idle.
  */
 public final class ConnectionPool implements AutoCloseable {
     private final Database database;
-    private final BlockingQueue<Connection> idle;
+    private final BlockingQueue<HeldConnection> idle;
     private final Semaphore permits;
     private final long waitMillis;
 
@@ -37,29 +40,40 @@ public final class ConnectionPool implements AutoCloseable {
             throw new SQLTransientConnectionException("interrupted while waiting for a connection", "08001");
         }
         try {
-            Connection c = idle.poll();
-            if (c == null || c.isClosed()) {
-                c = database.connect();
+            HeldConnection held;
+            while ((held = idle.poll()) != null && !held.reusable(database.options())) {
+                held.closeQuietly();
             }
-            c.setAutoCommit(true);
-            return new Lease(c);
+            if (held == null) {
+                held = new HeldConnection(database.connect());
+            }
+            held.connection().setAutoCommit(true);
+            return new Lease(held);
         } catch (SQLException | RuntimeException e) {
             permits.release();
             throw e;
         }
     }
 
+    /** Closes every idle connection; the next borrow opens fresh ones (after a SnapStart restore, a credential change). */
+    public void closeIdle() {
+        HeldConnection c;
+        while ((c = idle.poll()) != null) {
+            c.closeQuietly();
+        }
+    }
+
     /** A borrowed connection. */
     public final class Lease implements AutoCloseable {
-        private final Connection connection;
+        private final HeldConnection held;
         private boolean broken;
 
-        private Lease(Connection connection) {
-            this.connection = connection;
+        private Lease(HeldConnection held) {
+            this.held = held;
         }
 
         public Connection connection() {
-            return connection;
+            return held.connection();
         }
 
         /** Marks the connection as unusable (after an I/O failure): it is closed, not reused. */
@@ -69,18 +83,19 @@ public final class ConnectionPool implements AutoCloseable {
 
         @Override
         public void close() {
+            Connection connection = held.connection();
             try {
-                if (broken || connection.isClosed() || !connection.getAutoCommit() && !rollback()) {
-                    connection.close();
-                } else if (!idle.offer(connection)) {
-                    connection.close();
+                if (broken || connection.isClosed() || held.expired(database.options())
+                        || !connection.getAutoCommit() && !rollback()) {
+                    held.closeQuietly();
+                } else {
+                    held.idle();
+                    if (!idle.offer(held)) {
+                        held.closeQuietly();
+                    }
                 }
             } catch (SQLException e) {
-                try {
-                    connection.close();
-                } catch (SQLException ignored) {
-                    // Already broken.
-                }
+                held.closeQuietly();
             } finally {
                 permits.release();
             }
@@ -88,8 +103,8 @@ public final class ConnectionPool implements AutoCloseable {
 
         private boolean rollback() {
             try {
-                connection.rollback();
-                connection.setAutoCommit(true);
+                held.connection().rollback();
+                held.connection().setAutoCommit(true);
                 return true;
             } catch (SQLException e) {
                 return false;
@@ -99,13 +114,6 @@ public final class ConnectionPool implements AutoCloseable {
 
     @Override
     public void close() {
-        Connection c;
-        while ((c = idle.poll()) != null) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // Closing anyway.
-            }
-        }
+        closeIdle();
     }
 }

@@ -1,5 +1,6 @@
 package io.nuscape.postgres;
 
+import io.nuscape.postgres.internal.ConnectingDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,7 +29,7 @@ public final class Migrator {
     /** Applies pending migrations and creates missing partitions; returns what it did. */
     public Result migrate() throws SQLException {
         Flyway flyway = Flyway.configure()
-                .dataSource(database.url(), database.user(), database.password())
+                .dataSource(new ConnectingDataSource(database::connect))
                 .locations("classpath:db/migration")
                 .failOnMissingLocations(true)
                 .load();

@@ -19,8 +19,8 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 /**
- * Retention on Postgres. Whole expired periods leave by {@code DETACH PARTITION ... CONCURRENTLY} then
- * {@code DROP} (no lock that stalls a drainer; a detach left half done by a killed run is finalised);
+ * Retention on Postgres. Whole expired periods leave by {@code drop_usage_partition} (detach, waiting for
+ * the parent's lock at most 5 s, then drop; a detach left pending by an older run is finalised);
  * accounts whose policy is shorter than the partitions keep lose their older rows by bounded batched
  * deletes; expired dedupe keys likewise. Every step is idempotent, so a killed run is finished by the next.
  */
@@ -78,16 +78,22 @@ public final class PostgresRetention {
             }
             try (Connection c = database.connect(); Statement s = c.createStatement()) {
                 c.setAutoCommit(true);
+                long held;
                 try (ResultSet rs = s.executeQuery("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = '" + p.name() + "'")) {
-                    rows += rs.next() ? rs.getLong(1) : 0;
+                    held = rs.next() ? rs.getLong(1) : 0;
                 }
-                if (p.detachPending()) {
-                    s.execute("ALTER TABLE " + g.table() + " DETACH PARTITION " + p.name() + " FINALIZE");
-                } else if (p.attached()) {
-                    // CONCURRENTLY: two short transactions, no ACCESS EXCLUSIVE lock on the parent the drainer writes to.
-                    s.execute("ALTER TABLE " + g.table() + " DETACH PARTITION " + p.name() + " CONCURRENTLY");
+                // Through the schema owner's SECURITY DEFINER function: this role owns no table (V2 migration).
+                try (PreparedStatement drop = c.prepareStatement("SELECT drop_usage_partition(?, ?)")) {
+                    drop.setString(1, g.table());
+                    drop.setString(2, p.name());
+                    drop.execute();
+                } catch (SQLException e) {
+                    if ("55P03".equals(e.getSQLState())) {
+                        continue; // the parent's lock was busy past lock_timeout: the next run drops it
+                    }
+                    throw e;
                 }
-                s.execute("DROP TABLE IF EXISTS " + p.name());
+                rows += held;
                 dropped++;
             }
         }

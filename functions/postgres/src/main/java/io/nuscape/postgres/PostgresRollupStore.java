@@ -5,6 +5,7 @@ import io.nuscape.core.rollup.Granularity;
 import io.nuscape.core.rollup.RollupRow;
 import io.nuscape.core.rollup.RollupStore;
 import io.nuscape.core.rollup.Rollups;
+import io.nuscape.postgres.internal.HeldConnection;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,7 +28,9 @@ import java.util.UUID;
  * ({@code INSERT ... ON CONFLICT DO NOTHING RETURNING}: only first-seen events go on), one
  * {@code INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE} per rollup table, last-seen times.
  * Keys are written in one fixed order so that concurrent drainers never deadlock. Holds one connection,
- * opened lazily and replaced after a failure.
+ * opened lazily, replaced after a failure, checked before a transaction once it idled past
+ * {@link DatabaseOptions#validateAfterIdle()} and replaced past {@link DatabaseOptions#maxLifetime()}: a
+ * connection that died while idle costs a reconnect, never a failed batch.
  */
 public final class PostgresRollupStore implements RollupStore, AutoCloseable {
     private static final String DEVICES = """
@@ -46,7 +49,7 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
     private final Database database;
     private final Migrator partitions;
     private final Set<LocalDate> daysWithPartitions = new HashSet<>();
-    private Connection connection;
+    private HeldConnection connection;
 
     public PostgresRollupStore(Database database) {
         this.database = database;
@@ -59,6 +62,20 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
             return new Applied(0, 0, 0);
         }
         ensurePartitions(events);
+        boolean kept = connection != null;
+        try {
+            return applyOnce(events);
+        } catch (SQLException e) {
+            // A kept connection can die between transactions unseen (failover, proxy, terminated backend). The
+            // transaction then did not happen, or it committed and its dedupe keys make the repeat count nothing.
+            if (!kept || !Database.unavailable(e)) {
+                throw e;
+            }
+            return applyOnce(events);
+        }
+    }
+
+    private Applied applyOnce(List<DrainEvent> events) throws SQLException {
         Connection c = connection();
         try {
             c.setAutoCommit(false);
@@ -71,6 +88,7 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
             }
             touchDevices(c, fresh);
             c.commit();
+            connection.idle();
             return new Applied(fresh.size(), allowed.size() - fresh.size(), dropped);
         } catch (SQLException | RuntimeException e) {
             discard();
@@ -231,25 +249,25 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
     }
 
     private Connection connection() throws SQLException {
-        if (connection == null || connection.isClosed()) {
-            connection = database.connect();
+        if (connection != null && !connection.reusable(database.options())) {
+            connection.closeQuietly();
+            connection = null;
         }
-        return connection;
+        if (connection == null) {
+            connection = new HeldConnection(database.connect());
+        }
+        return connection.connection();
     }
 
     /** After a failure the connection's state is unknown: roll back if possible and start afresh next time. */
     private void discard() {
         if (connection != null) {
             try {
-                connection.rollback();
+                connection.connection().rollback();
             } catch (SQLException ignored) {
                 // The connection may be broken; it is closed next.
             }
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // Nothing more to do with a dead connection.
-            }
+            connection.closeQuietly();
             connection = null;
         }
     }
@@ -264,6 +282,11 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             return false;
         }
+    }
+
+    /** The connection held between batches, opened if none is (tests look at its session). */
+    Connection heldConnection() throws SQLException {
+        return connection();
     }
 
     @Override

@@ -94,6 +94,22 @@ public final class AwsEmulator implements AutoCloseable {
         return endpoint;
     }
 
+    /** The emulator's fixed test credentials. */
+    public static software.amazon.awssdk.auth.credentials.StaticCredentialsProvider credentials() {
+        return software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test"));
+    }
+
+    /** A Secrets Manager client of the emulator, for tests to create and change secrets; close it after use. */
+    public software.amazon.awssdk.services.secretsmanager.SecretsManagerClient secretsManager() {
+        return software.amazon.awssdk.services.secretsmanager.SecretsManagerClient.builder()
+                .endpointOverride(endpoint)
+                .region(software.amazon.awssdk.regions.Region.of(REGION))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+                .credentialsProvider(credentials())
+                .build();
+    }
+
     /** Which emulator answers: {@code moto_server} or {@code localstack}. */
     public String kind() {
         return kind;

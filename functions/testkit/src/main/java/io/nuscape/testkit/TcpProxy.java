@@ -55,8 +55,10 @@ public final class TcpProxy implements AutoCloseable {
             return;
         }
         try {
-            ServerSocket s = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+            // Reuse must be set before binding: connections just cut leave the port in TIME_WAIT.
+            ServerSocket s = new ServerSocket();
             s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
             server = s;
             Thread acceptor = new Thread(() -> accept(s), "tcp-proxy-" + port);
             acceptor.setDaemon(true);

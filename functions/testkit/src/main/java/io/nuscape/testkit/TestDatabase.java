@@ -20,4 +20,32 @@ public record TestDatabase(String jdbcUrl, String user, String password) {
     public TestDatabase throughPort(int port) {
         return new TestDatabase(jdbcUrl.replaceFirst("//([^:/]+):\\d+/", "//127.0.0.1:" + port + "/"), user, password);
     }
+
+    /** Another database of the same server, same credentials. */
+    public TestDatabase database(String name) {
+        return new TestDatabase(jdbcUrl.replaceFirst("/[^/?]*(\\?|$)", "/" + name + "$1"), user, password);
+    }
+
+    /**
+     * The same database as another role. The URL loses any {@code user} parameter: pgjdbc lets URL
+     * parameters win over connection properties, so it would silently connect as the old user.
+     */
+    public TestDatabase as(String role, String rolePassword) {
+        String url = jdbcUrl.replaceAll("([?&])user=[^&]*&?", "$1").replaceAll("[?&]$", "");
+        return new TestDatabase(url, role, rolePassword);
+    }
+
+    /**
+     * The same database as one of the functions' roles (made by the V2 migration). A test password is set
+     * first, so that a server checking passwords admits the role as well as the embedded one that trusts.
+     */
+    public TestDatabase asRole(String role) {
+        String rolePassword = "nuscape-test-" + role;
+        try (Connection c = connect(); java.sql.Statement s = c.createStatement()) {
+            s.execute("ALTER ROLE " + role + " PASSWORD '" + rolePassword + "'");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot set a test password for " + role + ": " + e.getMessage(), e);
+        }
+        return as(role, rolePassword);
+    }
 }

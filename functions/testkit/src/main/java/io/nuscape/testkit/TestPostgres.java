@@ -64,7 +64,7 @@ public final class TestPostgres {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create test database " + db + ": " + e.getMessage(), e);
         }
-        return new TestDatabase(a.jdbcUrl().replaceFirst("/[^/?]*(\\?|$)", "/" + db + "$1"), a.user(), a.password());
+        return a.database(db);
     }
 
     private static String env(String name, String fallback) {

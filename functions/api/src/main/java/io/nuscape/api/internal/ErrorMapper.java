@@ -30,7 +30,8 @@ public final class ErrorMapper implements ExceptionMapper<Throwable> {
             case WebApplicationException w when w.getResponse().getStatus() < 500 ->
                     new ApiException(ErrorCode.INVALID_REQUEST, "the request is not valid for this route");
             case io.nuscape.core.queue.QueueUnavailableException q -> unavailable(q);
-            case java.sql.SQLException s when s.getSQLState() != null && s.getSQLState().startsWith("08") -> unavailable(s);
+            // A session ended by a failover or the server (57P01…) is as retryable as one never opened (08…).
+            case java.sql.SQLException s when io.nuscape.postgres.Database.unavailable(s) -> unavailable(s);
             default -> {
                 log.error("unexpected failure", Map.of("error", e.getClass().getName(), "reason", String.valueOf(e.getMessage())));
                 yield new ApiException(ErrorCode.INTERNAL, "internal error");

@@ -18,8 +18,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.model.CreateSecretRequest;
 import software.amazon.awssdk.services.secretsmanager.model.PutSecretValueRequest;
@@ -33,12 +31,7 @@ class KeySourceSecretsManagerTest {
     static void start() {
         aws = AwsEmulator.start();
         System.out.println("AWS emulator: " + aws.kind() + " at " + aws.endpoint());
-        sdk = software.amazon.awssdk.services.secretsmanager.SecretsManagerClient.builder()
-                .endpointOverride(aws.endpoint())
-                .region(Region.of(AwsEmulator.REGION))
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .build();
+        sdk = aws.secretsManager();
     }
 
     @AfterAll
@@ -48,8 +41,7 @@ class KeySourceSecretsManagerTest {
     }
 
     static SecretsClient client() {
-        return SecretsClient.create(Optional.of(aws.endpoint()),
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")), Region.of(AwsEmulator.REGION));
+        return SecretsClient.create(Optional.of(aws.endpoint()), AwsEmulator.credentials(), Region.of(AwsEmulator.REGION));
     }
 
     @Test

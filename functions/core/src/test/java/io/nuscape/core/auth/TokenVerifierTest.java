@@ -124,29 +124,13 @@ class TokenVerifierTest {
     @Test
     void aCachedVerificationNeverOutlivesTheTokensExpiry() throws Exception {
         Instant start = Instant.now();
-        java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(start);
-        Clock moving = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
+        io.nuscape.testkit.MovableClock moving = new io.nuscape.testkit.MovableClock(start);
         TokenVerifier verifier = new TokenVerifier(KEYS, "nuscape", "nuscape", moving);
         String token = token("hs-1", Set.of(Scope.INGEST), start, Duration.ofSeconds(30));
         verifier.verify(token);
-        now.set(start.plusSeconds(20));
+        moving.set(start.plusSeconds(20));
         verifier.verify(token);
-        now.set(start.plusSeconds(30 + TokenVerifier.CLOCK_SKEW_SECONDS + 5));
+        moving.set(start.plusSeconds(30 + TokenVerifier.CLOCK_SKEW_SECONDS + 5));
         TokenRejectedException e = assertThrows(TokenRejectedException.class, () -> verifier.verify(token));
         assertTrue(e.getMessage().contains("expired"));
     }

@@ -1,0 +1,181 @@
+package io.nuscape.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nuscape.core.event.UsageEvent;
+import io.nuscape.core.rollup.DrainEvent;
+import io.nuscape.core.rollup.Granularity;
+import io.nuscape.testkit.TestDatabase;
+import io.nuscape.testkit.TestPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The functions' roles (V2 migration) on a real Postgres: each does its work, and what it has no business
+ * doing fails with 42501 (insufficient privilege). The retention, erasure, drainer and API tests of their
+ * own modules run their whole suites as these roles too.
+ */
+class RolesTest {
+    static TestDatabase db;
+
+    @BeforeAll
+    static void migrate() throws SQLException {
+        db = TestPostgres.newDatabase("roles");
+        new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).migrate();
+    }
+
+    static Database as(String role) {
+        TestDatabase r = db.asRole(role);
+        return new Database(r.jdbcUrl(), r.user(), r.password());
+    }
+
+    static void forbidden(String role, String... statements) throws SQLException {
+        try (Connection c = as(role).connect(); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                SQLException e = assertThrows(SQLException.class, () -> s.execute(sql), role + ": " + sql);
+                assertEquals("42501", e.getSQLState(), role + ": " + sql + " -> " + e.getMessage());
+            }
+        }
+    }
+
+    static String uuid() {
+        return "'" + UUID.randomUUID() + "'";
+    }
+
+    @Test
+    void theDrainerDrainsAndMakesPartitionsButTouchesNothingElse() throws SQLException {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO accounts (account_id, name) VALUES ('" + account + "', 'a')");
+            s.execute("INSERT INTO devices (device_id, account_id, name, platform) VALUES ('" + device + "', '" + account + "', 'd', 'web')");
+        }
+        Database drainer = as("nuscape_drainer");
+        long now = System.currentTimeMillis();
+        try (PostgresRollupStore store = new PostgresRollupStore(drainer)) {
+            var applied = store.apply(List.of(new DrainEvent(account, device, now, new UsageEvent(UUID.randomUUID().toString(), now, "app", "k", 5))));
+            assertEquals(1, applied.counted());
+        }
+        LocalDate far = LocalDate.now(ZoneOffset.UTC).plusDays(60);
+        assertTrue(new Migrator(drainer).ensurePartitions(far, far) > 0, "partitions made through the SECURITY DEFINER function");
+        forbidden("nuscape_drainer",
+                "DELETE FROM accounts",
+                "SELECT name FROM devices",
+                "UPDATE devices SET name = 'x'",
+                "DELETE FROM usage_1m",
+                "TRUNCATE event_dedupe",
+                "SELECT * FROM policies",
+                "DROP TABLE usage_1m",
+                "CREATE TABLE mine (i int)",
+                "SELECT drop_usage_partition('usage_1m', 'usage_1m_p20000101')");
+    }
+
+    @Test
+    void theApiReadsAndRunsTheControlPlaneButNeverDropsOrTruncates() throws SQLException {
+        ConnectionPool pool = new ConnectionPool(as("nuscape_api"), 1, 1000);
+        PostgresControlPlaneStore control = new PostgresControlPlaneStore(pool);
+        UUID account = control.createAccount("roles").accountId();
+        UUID device = control.enrollDevice(account, "d", "ios").deviceId();
+        control.rotateToken(account, device);
+        control.putPolicy(account, new io.nuscape.core.control.Policy(7, 30, 90, 100L));
+        assertTrue(control.requestErasure(account, device).isPresent());
+        assertEquals(1, control.devices(account).size());
+        new PostgresUsageReader(pool).top(new io.nuscape.core.usage.UsageQuery(account, Instant.now().minusSeconds(3600), Instant.now(),
+                Granularity.HOUR, java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty()), 10);
+        pool.close();
+        forbidden("nuscape_api",
+                "DROP TABLE devices",
+                "TRUNCATE usage_1m",
+                "TRUNCATE accounts",
+                "DELETE FROM accounts",
+                "DELETE FROM usage_1m",
+                "INSERT INTO usage_1m (account_id, device_id, bucket_start, kind, key) VALUES (" + uuid() + ", " + uuid() + ", now(), 'a', 'k')",
+                "SELECT * FROM event_dedupe",
+                "UPDATE erasure_requests SET status = 'done', completed_at = now()",
+                "CREATE TABLE mine (i int)",
+                "SELECT ensure_usage_partitions(current_date, current_date)");
+    }
+
+    @Test
+    void erasureTouchesNoPolicyAndNoAccount() throws SQLException {
+        PostgresErasures erasures = new PostgresErasures(as("nuscape_erasure"));
+        UUID device = UUID.randomUUID();
+        assertEquals(0, erasures.deleteRollups(Granularity.MINUTE, UUID.randomUUID(), device, 100, () -> true));
+        assertEquals(0, erasures.deleteDedupeKeys(device, 100, () -> true));
+        erasures.pending(10);
+        forbidden("nuscape_erasure",
+                "SELECT * FROM policies",
+                "UPDATE policies SET retention_days_1m = 1",
+                "DELETE FROM policies",
+                "DELETE FROM accounts",
+                "DELETE FROM devices",
+                "UPDATE devices SET token_generation = 1",
+                "INSERT INTO usage_1m (account_id, device_id, bucket_start, kind, key) VALUES (" + uuid() + ", " + uuid() + ", now(), 'a', 'k')",
+                "DROP TABLE usage_1m",
+                "CREATE TABLE mine (i int)",
+                "SELECT ensure_usage_partitions(current_date, current_date)");
+    }
+
+    @Test
+    void retentionDropsPartitionsOnlyThroughTheFunctionAndOnlyRollupPartitions() throws SQLException {
+        LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(500);
+        new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).ensurePartitions(old, old);
+        PostgresRetention retention = new PostgresRetention(as("nuscape_retention"));
+        PostgresRetention.Result r = retention.dropPartitionsBefore(Granularity.MINUTE, old.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant(), () -> true);
+        assertEquals(1, r.partitions());
+        assertTrue(retention.partitions(Granularity.MINUTE).stream().noneMatch(p -> p.name().endsWith(old.toString().replace("-", ""))));
+        try (Connection c = as("nuscape_retention").connect(); Statement s = c.createStatement()) {
+            SQLException e = assertThrows(SQLException.class, () -> s.execute("SELECT drop_usage_partition('usage_1m', 'accounts')"));
+            assertEquals("22023", e.getSQLState(), "only rollup partitions: " + e.getMessage());
+        }
+        String day = LocalDate.now(ZoneOffset.UTC).toString().replace("-", "");
+        forbidden("nuscape_retention",
+                "DROP TABLE usage_1m_p" + day,
+                "ALTER TABLE usage_1m DETACH PARTITION usage_1m_p" + day,
+                "DELETE FROM devices",
+                "DELETE FROM accounts",
+                "UPDATE policies SET retention_days_1m = 1",
+                "INSERT INTO usage_1m (account_id, device_id, bucket_start, kind, key) VALUES (" + uuid() + ", " + uuid() + ", now(), 'a', 'k')",
+                "CREATE TABLE mine (i int)");
+    }
+
+    @Test
+    void aPartitionDropThatFindsTheParentBusyGivesUpWithinItsLockTimeoutAndIsDoneByTheNextRun() throws Exception {
+        LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(600);
+        new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).ensurePartitions(old, old);
+        PostgresRetention retention = new PostgresRetention(as("nuscape_retention"));
+        Instant cutoff = old.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        try (Connection reader = db.connect(); Statement s = reader.createStatement()) {
+            reader.setAutoCommit(false);
+            s.execute("LOCK TABLE usage_1m IN ACCESS SHARE MODE"); // a long dashboard read, say
+            long t0 = System.nanoTime();
+            assertEquals(0, retention.dropPartitionsBefore(Granularity.MINUTE, cutoff, () -> true).partitions());
+            long waited = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(waited >= 4_000 && waited < 15_000, "waited about lock_timeout (5 s): " + waited + " ms");
+            reader.rollback();
+        }
+        assertEquals(1, retention.dropPartitionsBefore(Granularity.MINUTE, cutoff, () -> true).partitions());
+    }
+
+    @Test
+    void theMigrationRunsAgainInAnotherDatabaseOfTheSameClusterWhereTheRolesExist() throws SQLException {
+        TestDatabase other = TestPostgres.newDatabase("roles_again");
+        assertEquals(2, new Migrator(new Database(other.jdbcUrl(), other.user(), other.password())).migrate().migrationsApplied());
+        try (Connection c = other.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'nuscape\\_%' AND rolcanlogin AND NOT rolsuper")) {
+            rs.next();
+            assertTrue(rs.getInt(1) >= 4);
+        }
+    }
+}
