@@ -152,7 +152,7 @@ class CredentialRotationTest {
                     new Database(url, CredentialSource.secret(() -> secrets, drainerArn), DatabaseOptions.fromSettings(settings)));
             try (ApiHandler api = new ApiHandler(function); IngestHandler ingest = new IngestHandler(new IngestFunction(settings)); store; redis) {
                 StreamDrainer drainer = new StreamDrainer(new RedisEventStream(redis, settings), store,
-                        new DrainOptions(50, Duration.ofMillis(20), Duration.ofMillis(200), 3), "rotation",
+                        new DrainOptions(50, Duration.ofMillis(20), Duration.ofMillis(200), 3, 50_000), "rotation",
                         new StructuredLog("drainer", StructuredLog.Level.ERROR, System.out), Clock.systemUTC());
 
                 UUID account = UUID.fromString(json(call(api, event("POST", "/api/v1/accounts", operator, "{\"name\":\"Rotation\"}")))
