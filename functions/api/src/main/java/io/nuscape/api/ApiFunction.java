@@ -56,7 +56,7 @@ public final class ApiFunction implements AutoCloseable {
                 .register(new AuthenticationFilter(verifier))
                 .register(new ErrorMapper(log))
                 .register(new ControlPlaneResource(new PostgresControlPlaneStore(pool), new RedisControlPlaneCache(redis, stream.keys()),
-                        issuer, Duration.ofDays(settings.deviceTokenDays()), Clock.systemUTC()))
+                        issuer, Duration.ofDays(settings.deviceTokenDays()), settings.retentionLimits(), Clock.systemUTC()))
                 .register(new OperationsResource(redis, pool, stream, settings.streamShards()))
                 .register(new UsageResource(new PostgresUsageReader(pool), Clock.systemUTC()))
                 .register(new OpenApiResource());

@@ -206,10 +206,13 @@ class ApiTest {
         String[] bad = {"[]", "{}", "{\"retention_days_1m\":0,\"retention_days_5m\":90,\"retention_days_60m\":400}",
             "{\"retention_days_1m\":14,\"retention_days_5m\":90,\"retention_days_60m\":\"400\"}",
             "{\"retention_days_1m\":100,\"retention_days_5m\":90,\"retention_days_60m\":400}",
+            "{\"retention_days_1m\":36,\"retention_days_5m\":400,\"retention_days_60m\":1100}", // past the platform's 1m maximum (35)
             "{\"retention_days_1m\":14,\"retention_days_5m\":90,\"retention_days_60m\":400,\"rate_limit_events_per_minute\":-1}"};
         for (String body : bad) {
             assertError(send("PUT", "/api/v1/policy", admin, body), 400, "invalid_request");
         }
+        assertTrue(json(send("PUT", "/api/v1/policy", admin, bad[bad.length - 2])).get("message").asText()
+                .contains("from 1 to 35 (the platform's longest retention for 1m rollups)"));
         JsonNode saved = json(send("PUT", "/api/v1/policy", admin,
                 "{\"retention_days_1m\":14,\"retention_days_5m\":90,\"retention_days_60m\":400,\"rate_limit_events_per_minute\":0}"));
         assertEquals(0, saved.get("rate_limit_events_per_minute").asInt());

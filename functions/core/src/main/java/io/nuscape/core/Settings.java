@@ -47,7 +47,8 @@ public record Settings(
         Optional<String> databaseSslRootCert,
         int databasePrepareThreshold,
         int databaseValidateIdleSeconds,
-        int databaseMaxLifetimeSeconds) {
+        int databaseMaxLifetimeSeconds,
+        io.nuscape.core.control.RetentionLimits retentionLimits) {
 
     /** Settings from the process environment. */
     public static Settings fromEnvironment() {
@@ -97,7 +98,11 @@ public record Settings(
                 r.optional("NUSCAPE_DATABASE_SSL_ROOT_CERT"),
                 r.integer("NUSCAPE_DATABASE_PREPARE_THRESHOLD", 0, 0, 1_000_000),
                 r.integer("NUSCAPE_DATABASE_VALIDATE_IDLE_SECONDS", 30, 0, 86_400),
-                r.integer("NUSCAPE_DATABASE_MAX_LIFETIME_SECONDS", 900, 10, 86_400));
+                r.integer("NUSCAPE_DATABASE_MAX_LIFETIME_SECONDS", 900, 10, 86_400),
+                new io.nuscape.core.control.RetentionLimits(
+                        r.integer("NUSCAPE_RETENTION_MAX_DAYS_1M", 35, 14, 3660),
+                        r.integer("NUSCAPE_RETENTION_MAX_DAYS_5M", 400, 90, 3660),
+                        r.integer("NUSCAPE_RETENTION_MAX_DAYS_60M", 1100, 400, 3660)));
         if (!s.databaseUrl.startsWith("jdbc:postgresql://")) {
             throw new ConfigException("NUSCAPE_DATABASE_URL must be a JDBC URL starting with jdbc:postgresql://");
         }

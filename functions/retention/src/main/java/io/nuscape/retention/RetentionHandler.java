@@ -26,7 +26,7 @@ public final class RetentionHandler implements RequestHandler<Map<String, Object
         this.settings = settings;
         Database db = Database.fromSettings(settings, () -> SecretsClient.create(settings));
         this.job = new RetentionJob(new PostgresRetention(db), new Migrator(db), Duration.ofHours(settings.dedupeWindowHours()),
-                settings.maintenanceBatchRows(), Clock.systemUTC(), new StructuredLog("retention", settings.logLevel()));
+                settings.maintenanceBatchRows(), settings.retentionLimits(), Clock.systemUTC(), new StructuredLog("retention", settings.logLevel()));
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.nuscape.retention;
 
 import io.nuscape.core.StructuredLog;
 import io.nuscape.core.control.Policy;
+import io.nuscape.core.control.RetentionLimits;
 import io.nuscape.core.rollup.Granularity;
 import io.nuscape.postgres.Migrator;
 import io.nuscape.postgres.PostgresRetention;
@@ -27,14 +28,17 @@ public final class RetentionJob {
     }
 
     private final PostgresRetention retention;
+    private final RetentionLimits limits;
     private final Migrator migrator;
     private final Duration dedupeWindow;
     private final int batch;
     private final Clock clock;
     private final StructuredLog log;
 
-    public RetentionJob(PostgresRetention retention, Migrator migrator, Duration dedupeWindow, int batch, Clock clock, StructuredLog log) {
+    public RetentionJob(PostgresRetention retention, Migrator migrator, Duration dedupeWindow, int batch, RetentionLimits limits,
+                        Clock clock, StructuredLog log) {
         this.retention = retention;
+        this.limits = limits;
         this.migrator = migrator;
         this.dedupeWindow = dedupeWindow;
         this.batch = batch;
@@ -50,14 +54,16 @@ public final class RetentionJob {
         long rows = 0;
         for (Granularity g : Granularity.values()) {
             int defaultDays = Policy.DEFAULTS.retentionDays(g);
-            int longest = retention.longestRetention(g, defaultDays);
+            // Policies stored before a lower platform maximum are capped here too.
+            int longest = limits.effectiveDays(g, retention.longestRetention(g, defaultDays));
             PostgresRetention.Result r = retention.dropPartitionsBefore(g, now.minus(Duration.ofDays(longest)), keepGoing);
             dropped += r.partitions();
             rows += r.rows();
             // Then each account's exact window, bucket by bucket, in what the partitions still hold.
             Map<UUID, Integer> own = retention.accountsWithOwnRetention(g, defaultDays);
             for (Map.Entry<UUID, Integer> a : own.entrySet()) {
-                rows += retention.deleteAccountBucketsBefore(g, a.getKey(), now.minus(Duration.ofDays(a.getValue())), batch, keepGoing);
+                rows += retention.deleteAccountBucketsBefore(g, a.getKey(),
+                        now.minus(Duration.ofDays(limits.effectiveDays(g, a.getValue()))), batch, keepGoing);
             }
             // The boundary partition (and, when some account keeps longer, older ones) still holds expired
             // buckets of default-policy accounts: delete exactly those, bucket by bucket.

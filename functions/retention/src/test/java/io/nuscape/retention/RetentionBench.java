@@ -110,14 +110,14 @@ public final class RetentionBench {
                 });
                 Thread.sleep(5000);
                 long before = percentileMillis(cycles, 0, System.nanoTime(), 0.99);
-                RetentionJob job = new RetentionJob(new PostgresRetention(db), migrator, Duration.ofHours(48), 50_000, Clock.systemUTC(), quiet);
+                RetentionJob job = new RetentionJob(new PostgresRetention(db), migrator, Duration.ofHours(48), 50_000, io.nuscape.core.control.RetentionLimits.DEFAULTS, Clock.systemUTC(), quiet);
                 long r0 = System.nanoTime();
                 RetentionJob.Report report = job.run(() -> true);
                 long r1 = System.nanoTime();
                 Thread.sleep(1000);
                 // The next scheduled run (template: cron 00:05 UTC), once caught up: what a daily run costs.
                 Instant nextRun = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1).atTime(0, 5).toInstant(java.time.ZoneOffset.UTC);
-                RetentionJob nextDay = new RetentionJob(new PostgresRetention(db), migrator, Duration.ofHours(48), 50_000,
+                RetentionJob nextDay = new RetentionJob(new PostgresRetention(db), migrator, Duration.ofHours(48), 50_000, io.nuscape.core.control.RetentionLimits.DEFAULTS,
                         Clock.fixed(nextRun, java.time.ZoneOffset.UTC), quiet);
                 long n0 = System.nanoTime();
                 RetentionJob.Report daily = nextDay.run(() -> true);

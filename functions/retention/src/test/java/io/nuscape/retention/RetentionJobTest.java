@@ -91,7 +91,7 @@ class RetentionJobTest {
     }
 
     static RetentionJob job(Fixture f) {
-        return new RetentionJob(new PostgresRetention(f.database()), new Migrator(f.database()), Duration.ofHours(48), 2,
+        return new RetentionJob(new PostgresRetention(f.database()), new Migrator(f.database()), Duration.ofHours(48), 2, io.nuscape.core.control.RetentionLimits.DEFAULTS,
                 Clock.fixed(f.now(), ZoneOffset.UTC), QUIET);
     }
 
@@ -136,6 +136,24 @@ class RetentionJobTest {
         assertEquals(0, again.partitionsDropped());
         assertEquals(0, again.rowsExpired());
         assertEquals(f.expectedKept(), remaining(f));
+    }
+
+    /** A policy stored beyond today's platform maximum is held to the maximum, partitions included. */
+    @Test
+    void aPolicyBeyondThePlatformMaximumIsCappedByIt() throws Exception {
+        Fixture f = fixture("retentioncap");
+        var limits = new io.nuscape.core.control.RetentionLimits(20, 120, 420); // LONG keeps 1m for 30 days: now 20
+        RetentionJob job = new RetentionJob(new PostgresRetention(f.database()), new Migrator(f.database()), Duration.ofHours(48), 2,
+                limits, Clock.fixed(f.now(), ZoneOffset.UTC), QUIET);
+        assertTrue(job.run(() -> true).finished());
+        Set<String> expected = new TreeSet<>(f.expectedKept());
+        long longsInside = Granularity.MINUTE.bucketOf(f.now().minus(Duration.ofDays(30)).toEpochMilli());
+        assertTrue(expected.remove("usage_1m|" + LONG + "|" + java.time.Instant.ofEpochMilli(longsInside)));
+        assertEquals(expected, remaining(f));
+        LocalDate today = LocalDate.ofInstant(f.now(), ZoneOffset.UTC);
+        Set<String> names = new TreeSet<>();
+        new PostgresRetention(f.database()).partitions(Granularity.MINUTE).forEach(p -> names.add(p.name()));
+        assertFalse(names.contains("usage_1m_p" + today.minusDays(22).toString().replace("-", "")), "dropped past the maximum");
     }
 
     @Test

@@ -19,6 +19,8 @@ import io.nuscape.core.control.ControlPlaneStore;
 import io.nuscape.core.control.Device;
 import io.nuscape.core.control.Erasure;
 import io.nuscape.core.control.Policy;
+import io.nuscape.core.control.RetentionLimits;
+import io.nuscape.core.rollup.Granularity;
 import io.nuscape.core.queue.ControlPlaneCache;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -49,13 +51,16 @@ public final class ControlPlaneResource {
     private static final Set<String> PLATFORMS = Set.of("windows", "android", "ios", "macos", "linux", "web", "other");
 
     private final ControlPlaneStore store;
+    private final RetentionLimits retentionLimits;
     private final ControlPlaneCache cache;
     private final TokenIssuer issuer;
     private final Duration tokenLifetime;
     private final Clock clock;
 
-    public ControlPlaneResource(ControlPlaneStore store, ControlPlaneCache cache, TokenIssuer issuer, Duration tokenLifetime, Clock clock) {
+    public ControlPlaneResource(ControlPlaneStore store, ControlPlaneCache cache, TokenIssuer issuer, Duration tokenLifetime,
+                                RetentionLimits retentionLimits, Clock clock) {
         this.store = store;
+        this.retentionLimits = retentionLimits;
         this.cache = cache;
         this.issuer = issuer;
         this.tokenLifetime = tokenLifetime;
@@ -166,8 +171,7 @@ public final class ControlPlaneResource {
     public Response putPolicy(@Context ContainerRequestContext request, String body) throws Exception {
         Principal p = principal(request);
         JsonNode b = object(body);
-        Policy policy = new Policy(days(b, "retention_days_1m", 1, 3660), days(b, "retention_days_5m", 1, 3660),
-                days(b, "retention_days_60m", 1, 3660), rate(b));
+        Policy policy = new Policy(days(b, Granularity.MINUTE), days(b, Granularity.FIVE_MINUTES), days(b, Granularity.HOUR), rate(b));
         if (policy.retentionDays1m() > policy.retentionDays5m() || policy.retentionDays5m() > policy.retentionDays60m()) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "retention must not shrink with coarser granularity (1m <= 5m <= 60m)");
         }
@@ -193,10 +197,13 @@ public final class ControlPlaneResource {
         return out;
     }
 
-    private static int days(JsonNode b, String field, int min, int max) {
+    private int days(JsonNode b, Granularity g) {
+        String field = "retention_days_" + g.label();
+        int max = retentionLimits.maxDays(g);
         JsonNode v = b.get(field);
-        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < min || v.asInt() > max) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + field + "\" must be an integer from " + min + " to " + max);
+        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1 || v.asInt() > max) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + field + "\" must be an integer from 1 to " + max
+                    + " (the platform's longest retention for " + g.label() + " rollups)");
         }
         return v.asInt();
     }
