@@ -66,6 +66,13 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
         try {
             return applyOnce(events);
         } catch (SQLException e) {
+            if (noPartition(e)) {
+                // The partition this process saw was dropped since (retention drops old days while events
+                // up to 30 days old are valid): make it again and repeat; nothing of the failed try committed.
+                daysWithPartitions.clear();
+                ensurePartitions(events);
+                return applyOnce(events);
+            }
             // A kept connection can die between transactions unseen (failover, proxy, terminated backend). The
             // transaction then did not happen, or it committed and its dedupe keys make the repeat count nothing.
             if (!kept || !Database.unavailable(e)) {
@@ -223,6 +230,11 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
     }
 
     /** Creates missing partitions for the days the events touch, outside the write transaction. */
+    /** Postgres' answer to a row whose range has no partition (SQLSTATE 23514, "no partition of relation ..."). */
+    static boolean noPartition(SQLException e) {
+        return "23514".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("no partition of relation");
+    }
+
     private void ensurePartitions(List<DrainEvent> events) throws SQLException {
         LocalDate min = null;
         LocalDate max = null;
