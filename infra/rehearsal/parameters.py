@@ -36,7 +36,7 @@ EXISTING_STORES = {
     "DatabaseSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:nuscape/db-AbCdEf",
     "ExistingRedisHost": "clustercfg.nuscape.abc123.memorydb.eu-west-1.amazonaws.com",
     "ExistingDatabaseHost": "nuscape.abc123xyz.eu-west-1.rds.amazonaws.com",
-    "ExistingDatabaseSecretName": "nuscape/prod/database",
+    "ExistingDatabaseSecretPrefix": "nuscape/prod/db",
 }
 
 

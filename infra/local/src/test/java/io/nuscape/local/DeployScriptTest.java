@@ -31,7 +31,9 @@ class DeployScriptTest {
             RouteTableIds=rtb-a,rtb-b
             VpcEgress=endpoints
             AlarmEmail=oncall@example.com
-            StreamShards=2
+            AccountId=123456789012
+            Region=eu-west-1
+            BacklogMaxEntries=50000
             """;
 
     @TempDir
@@ -141,7 +143,7 @@ class DeployScriptTest {
         for (String expected : List.of("--stack-name nuscape-test", "--profile ops", "--region eu-west-1", "--no-execute-changeset",
                 "--parameter-overrides Stage=test ", " DeploymentRevision=DIGEST",
                 " VpcId=vpc-1 ", " SubnetIds=subnet-a,subnet-b ", " SecurityGroupIds=sg-1 ", " RouteTableIds=rtb-a,rtb-b ",
-                " VpcEgress=nat ", " AlarmEmail=oncall@example.com", " StreamShards=2")) {
+                " VpcEgress=nat ", " AlarmEmail=oncall@example.com", " BacklogMaxEntries=50000")) {
             assertTrue(deploy.contains(expected), "missing '" + expected + "' in " + deploy);
         }
         assertTrue(out.contains("cloudformation describe-change-set"), out);
@@ -157,6 +159,7 @@ class DeployScriptTest {
         Files.createDirectories(root.resolve("infra/stages"));
         Files.copy(ROOT.resolve("scripts/deploy"), root.resolve("scripts/deploy"));
         Files.copy(ROOT.resolve("scripts/deployment-revision"), root.resolve("scripts/deployment-revision"));
+        Files.copy(ROOT.resolve("template.yaml"), root.resolve("template.yaml"));
         Files.writeString(root.resolve("infra/stages/test.env"), NETWORK);
         for (String stub : List.of("aws", "sam", "jwt-keys", "lib.sh")) {
             Path target = stub.equals("aws") || stub.equals("sam") ? dir.resolve("bin").resolve(stub) : root.resolve("scripts").resolve(stub);
@@ -226,5 +229,48 @@ class DeployScriptTest {
         assertEquals(1, r.status(), r.out() + r.err());
         assertTrue(r.err().contains("serve a version older than their function") && r.err().contains("IngestFunction-AbC:live"), r.err());
         assertFalse(r.out().contains("nuscape-test deployed"), r.out());
+    }
+
+    /** A profile that is another account than the stage's is refused before anything is made there. */
+    @Test
+    void aProfileOfAnotherAccountIsRefusedBeforeAnythingIsMade() throws Exception {
+        Path root = stubbedRoot();
+        Files.writeString(root.resolve("infra/stages/test.env"), NETWORK.replace("AccountId=123456789012", "AccountId=210987654321"));
+        Run r = run(root.resolve("scripts/deploy"), "--stage", "test", "--profile", "ops", "--yes");
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("is account 123456789012, but stage test lives in account 210987654321"), r.err());
+        String log = read(calls);
+        assertFalse(log.contains("create-secret") || log.contains("sam "), log);
+
+        Files.writeString(root.resolve("infra/stages/test.env"), NETWORK.replace("AccountId=123456789012\n", ""));
+        Run noAccount = run(root.resolve("scripts/deploy"), "--stage", "test", "--profile", "ops", "--yes");
+        assertEquals(2, noAccount.status());
+        assertTrue(noAccount.err().contains("AccountId (12 digits) is required"), noAccount.err());
+    }
+
+    /** The revision that names published versions follows the template, the built code and every parameter. */
+    @Test
+    void theDeploymentRevisionFollowsTemplateCodeAndParameters() throws Exception {
+        Path build = Files.createDirectories(dir.resolve("build/IngestFunction"));
+        Files.writeString(build.resolve("Handler.class"), "code 1");
+        Path template = Files.writeString(dir.resolve("template.yaml"), "Timeout: 10\n");
+        java.util.function.Supplier<String> revision = () -> {
+            try {
+                Run r = run(ROOT.resolve("scripts/deployment-revision"), "--build-dir", dir.resolve("build").toString(),
+                        "--template", template.toString(), "Stage=test", "StreamShards=1");
+                assertEquals(0, r.status(), r.err());
+                return r.out().strip();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        String first = revision.get();
+        assertTrue(first.matches("[0-9a-f]{64}"), first);
+        assertEquals(first, revision.get(), "the same deploy, the same revision");
+        Files.writeString(template, "Timeout: 29\n");
+        String templateChanged = revision.get();
+        assertFalse(templateChanged.equals(first), "a template edit publishes");
+        Files.writeString(build.resolve("Handler.class"), "code 2");
+        assertFalse(revision.get().equals(templateChanged), "new code publishes");
     }
 }
