@@ -94,7 +94,12 @@ final class DrainFixture implements AutoCloseable {
 
     /** As above, validated by an ingest whose clock read {@code validatedAt}. */
     void enqueue(UUID account, UUID device, List<UsageEvent> events, boolean count, long validatedAt) {
-        EnqueueOutcome o = queue.enqueue(new EnqueueRequest(account, device, 0, Optional.empty(), events.size(), 0,
+        enqueue(account, device, events, count, validatedAt, 0);
+    }
+
+    /** As above, sent with a token of the given generation. */
+    void enqueue(UUID account, UUID device, List<UsageEvent> events, boolean count, long validatedAt, long tokenGeneration) {
+        EnqueueOutcome o = queue.enqueue(new EnqueueRequest(account, device, tokenGeneration, Optional.empty(), events.size(), 0,
                 events.size(), EventCodec.encode(events), "", "{}", validatedAt));
         assertEquals(EnqueueOutcome.Accepted.class, o.getClass());
         if (count) {

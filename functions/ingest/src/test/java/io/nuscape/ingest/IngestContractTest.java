@@ -209,6 +209,8 @@ class IngestContractTest {
         String current = f.token(account, device, Set.of(Scope.INGEST), 2);
         f.control.setMinimumTokenGeneration(account, device, 2);
         assertError(refusedAndNothingQueued(() -> f.post(old, batch(UUID.randomUUID(), events(1)))), 403, "device_revoked", "rotated");
+        f.control.setMinimumTokenGeneration(account, device, 1); // an older rotation's write arriving late
+        assertError(refusedAndNothingQueued(() -> f.post(old, batch(UUID.randomUUID(), events(1)))), 403, "device_revoked", "rotated");
         assertEquals(202, f.post(current, batch(UUID.randomUUID(), events(1))).getStatusCode());
         f.control.markErased(account, device);
         assertError(refusedAndNothingQueued(() -> f.post(current, batch(UUID.randomUUID(), events(1)))), 403, "device_revoked", "erased");

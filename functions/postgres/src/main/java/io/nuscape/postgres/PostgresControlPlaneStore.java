@@ -78,8 +78,15 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
     @Override
     public Optional<Long> rotateToken(UUID accountId, UUID deviceId) throws SQLException {
         try (ConnectionPool.Lease l = pool.borrow();
-             PreparedStatement s = l.connection().prepareStatement("UPDATE devices SET token_generation = token_generation + 1"
-                     + " WHERE device_id = ? AND account_id = ? AND revoked_at IS NULL AND erased_at IS NULL RETURNING token_generation")) {
+             // The generation rotated away is recorded with the time, in the same statement: the drainer drops
+             // events that came with it afterwards (V3), whatever Redis' copy of min_gen says.
+             PreparedStatement s = l.connection().prepareStatement("""
+                     WITH rotated AS (UPDATE devices SET token_generation = token_generation + 1
+                                      WHERE device_id = ? AND account_id = ? AND revoked_at IS NULL AND erased_at IS NULL
+                                      RETURNING device_id, token_generation),
+                          recorded AS (INSERT INTO device_token_supersessions (device_id, generation)
+                                       SELECT device_id, token_generation - 1 FROM rotated ON CONFLICT DO NOTHING)
+                     SELECT token_generation FROM rotated""")) {
             s.setObject(1, deviceId);
             s.setObject(2, accountId);
             try (ResultSet rs = s.executeQuery()) {

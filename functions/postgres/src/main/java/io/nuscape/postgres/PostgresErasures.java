@@ -85,6 +85,7 @@ public final class PostgresErasures {
             c.setAutoCommit(false);
             try (PreparedStatement d = c.prepareStatement("UPDATE devices SET name = NULL, platform = NULL, last_seen_at = NULL,"
                     + " revoked_at = coalesce(revoked_at, ?), erased_at = coalesce(erased_at, ?) WHERE device_id = ? AND account_id = ?");
+                 PreparedStatement g = c.prepareStatement("DELETE FROM device_token_supersessions WHERE device_id = ?");
                  PreparedStatement r = c.prepareStatement("UPDATE erasure_requests SET status = 'done', completed_at = ?,"
                          + " progress = '{\"step\":\"done\"}' WHERE erasure_id = ? AND status = 'pending'")) {
                 java.sql.Timestamp t = java.sql.Timestamp.from(now);
@@ -93,6 +94,8 @@ public final class PostgresErasures {
                 d.setObject(3, e.deviceId());
                 d.setObject(4, e.accountId());
                 d.executeUpdate();
+                g.setObject(1, e.deviceId());
+                g.executeUpdate();
                 r.setTimestamp(1, t);
                 r.setObject(2, e.erasureId());
                 r.executeUpdate();

@@ -103,6 +103,38 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
         }
     }
 
+    private static final String SUPERSESSIONS = """
+            SELECT device_id, generation, superseded_at FROM device_token_supersessions WHERE device_id = ANY (?)""";
+
+    /**
+     * For each device of the events that had tokens rotated away: per superseded generation, when it stopped
+     * being valid. A token of generation g is invalid from the first supersession of any generation >= g on.
+     */
+    private Map<UUID, java.util.NavigableMap<Long, Long>> supersessions(Connection c, Set<UUID> devices) throws SQLException {
+        Map<UUID, java.util.NavigableMap<Long, Long>> out = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement(SUPERSESSIONS)) {
+            s.setArray(1, c.createArrayOf("uuid", devices.toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.computeIfAbsent(rs.getObject(1, UUID.class), d -> new java.util.TreeMap<>())
+                            .put(rs.getLong(2), rs.getTimestamp(3).getTime());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether the event's token had been rotated away when ingest received its entry. */
+    private static boolean rotatedAway(DrainEvent e, Map<UUID, java.util.NavigableMap<Long, Long>> supersessions) {
+        var generations = supersessions.get(e.deviceId());
+        if (generations == null) {
+            return false;
+        }
+        long invalidFrom = generations.tailMap(e.tokenGeneration(), true).values().stream().mapToLong(Long::longValue).min()
+                .orElse(Long.MAX_VALUE);
+        return e.receivedAtMillis() >= invalidFrom;
+    }
+
     private List<DrainEvent> dropRevokedAndForeign(Connection c, List<DrainEvent> events) throws SQLException {
         Set<UUID> devices = new HashSet<>();
         events.forEach(e -> devices.add(e.deviceId()));
@@ -120,12 +152,14 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
                 }
             }
         }
+        Map<UUID, java.util.NavigableMap<Long, Long>> superseded = supersessions(c, devices);
         List<DrainEvent> out = new ArrayList<>(events.size());
         for (DrainEvent e : events) {
             UUID owner = accountOf.get(e.deviceId());
             // A device the control plane does not know is counted (tokens are the gate); a known one must
-            // belong to the entry's account and be neither revoked nor erased.
-            if (!gone.contains(e.deviceId()) && (owner == null || owner.equals(e.accountId()))) {
+            // belong to the entry's account, be neither revoked nor erased, and its token still valid when
+            // ingest took the entry (Postgres decides here, whatever Redis' copy of the revocation said).
+            if (!gone.contains(e.deviceId()) && (owner == null || owner.equals(e.accountId())) && !rotatedAway(e, superseded)) {
                 out.add(e);
             }
         }

@@ -114,7 +114,7 @@ class ConnectionLifecycleTest {
         List<DrainEvent> out = new ArrayList<>();
         long now = System.currentTimeMillis();
         for (int i = 0; i < n; i++) {
-            out.add(new DrainEvent(account, device, now, new UsageEvent(UUID.randomUUID().toString(), now - 60_000, "app", "k" + i % 3, 1000)));
+            out.add(new DrainEvent(account, device, now, 0, new UsageEvent(UUID.randomUUID().toString(), now - 60_000, "app", "k" + i % 3, 1000)));
         }
         return out;
     }

@@ -36,11 +36,11 @@ class MigratorTest {
 
     @Test
     void appliesOnceAndIsIdempotent() throws SQLException {
-        assertEquals(2, first.migrationsApplied());
+        assertEquals(io.nuscape.testkit.Migrations.count(), first.migrationsApplied());
         assertTrue(first.partitionsCreated() > 70, "daily 1m partitions for 71 days plus monthly ones: " + first.partitionsCreated());
         Migrator.Result again = migrator.migrate();
         assertEquals(0, again.migrationsApplied());
-        assertEquals("2", again.schemaVersion(), "the current version, also when nothing was applied");
+        assertEquals(io.nuscape.testkit.Migrations.latest(), again.schemaVersion(), "the current version, also when nothing was applied");
         assertEquals(0, again.partitionsCreated());
     }
 

@@ -14,9 +14,14 @@ public final class RedisControlPlaneCache implements ControlPlaneCache {
         this.keys = keys;
     }
 
+    private static final LuaScript RAISE_MIN_GEN = new LuaScript("raise-min-gen.lua");
+
+    /** Only ever raised (raise-min-gen.lua): rotations whose writes arrive out of order cannot lower it. */
     @Override
     public void setMinimumTokenGeneration(UUID accountId, UUID deviceId, long generation) {
-        redis.commands().hset(keys.device(keys.shardOf(accountId), accountId, deviceId), "min_gen", Long.toString(generation).getBytes(StandardCharsets.US_ASCII));
+        RAISE_MIN_GEN.run(redis, io.lettuce.core.ScriptOutputType.INTEGER,
+                new String[] {keys.device(keys.shardOf(accountId), accountId, deviceId)},
+                Long.toString(generation).getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override

@@ -16,7 +16,7 @@ class RollupsTest {
     static final UUID D = UUID.randomUUID();
 
     static DrainEvent e(long ts, long duration) {
-        return new DrainEvent(A, D, ts, new UsageEvent(UUID.randomUUID().toString(), ts, "app", "k", duration));
+        return new DrainEvent(A, D, ts, 0, new UsageEvent(UUID.randomUUID().toString(), ts, "app", "k", duration));
     }
 
     @Test

@@ -37,6 +37,12 @@ public final class EntryDecoder {
         } catch (NumberFormatException e) {
             throw new MalformedBatchException("entry recv is not epoch milliseconds");
         }
+        long generation;
+        try {
+            generation = entry.text("gen") == null ? 0 : Long.parseLong(entry.text("gen"));
+        } catch (NumberFormatException e) {
+            throw new MalformedBatchException("entry gen is not a number");
+        }
         byte[] events = entry.fields().get("events");
         if (events == null) {
             throw new MalformedBatchException("entry has no events field");
@@ -49,7 +55,7 @@ public final class EntryDecoder {
             if (problem.isPresent()) {
                 invalid.add(e.eventId() + ": " + problem.get());
             } else {
-                valid.add(new DrainEvent(account, device, received, e));
+                valid.add(new DrainEvent(account, device, received, generation, e));
             }
         }
         return new Decoded(account, device, entry.text("batch"), valid, invalid);
