@@ -54,13 +54,17 @@ public final class ErasureJob {
             store.progress(e.erasureId(), "dedupe_keys");
             rows += store.deleteDedupeKeys(e.deviceId(), batch, keepGoing);
             store.progress(e.erasureId(), "redis");
-            long deadLetters = sweeper.sweepDeadLetters(e.accountId(), e.deviceId());
+            // The stream first: the drainer writes a dead letter before it acknowledges the entry, so once no
+            // entry of the device is left, no dead letter of it can appear after the sweep below.
             long inFlight = sweeper.sweepStream(e.accountId(), e.deviceId());
+            long deadLetters = sweeper.sweepDeadLetters(e.accountId(), e.deviceId());
+            long answers = sweeper.sweepBatchAnswers(e.accountId(), e.deviceId());
             boolean clean = inFlight == 0 && keepGoing.getAsBoolean() && store.nothingLeft(e.accountId(), e.deviceId());
             var fields = new LinkedHashMap<String, Object>();
             fields.put("erasure_id", e.erasureId().toString());
             fields.put("account", e.accountId().toString());
             fields.put("dead_letters_deleted", deadLetters);
+            fields.put("batch_answers_deleted", answers);
             fields.put("stream_entries_waiting", inFlight);
             if (clean) {
                 store.complete(e, clock.instant());

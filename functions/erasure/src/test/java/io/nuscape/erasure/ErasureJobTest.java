@@ -108,7 +108,7 @@ class ErasureJobTest {
         for (int i = 0; i < events; i++) {
             list.add(new UsageEvent(UUID.randomUUID().toString(), System.currentTimeMillis() - i * 90_000L, "app", "k" + (i % 3), 120_000));
         }
-        return queue.enqueue(new EnqueueRequest(account, device, 1, Optional.empty(), list.size(), withRejected ? 1 : 0, list.size() + 1,
+        return queue.enqueue(new EnqueueRequest(account, device, 1, Optional.of(UUID.randomUUID().toString()), list.size(), withRejected ? 1 : 0, list.size() + 1,
                 EventCodec.encode(list), withRejected ? "[{\"index\":9,\"reason\":\"kind must start with a lower-case letter\",\"event\":\"{}\"}]" : "",
                 "{}", System.currentTimeMillis()));
     }
@@ -157,10 +157,17 @@ class ErasureJobTest {
                 assertTrue(rs.getTimestamp(4) != null);
             }
         }
-        for (String key : new String[] {keys.stream(0), keys.deadLetters(0)}) {
+        for (String key : new String[] {keys.stream(0), keys.deadLetters(0), keys.giveUps(0)}) {
             for (StreamMessage<String, String> m : raw.xrange(key, Range.create("-", "+"))) {
                 assertFalse(m.getBody().toString().contains(id), key + " still holds " + m.getBody());
             }
+        }
+        assertEquals(List.of(keys.device(0, account, device)), raw.keys(keys.prefix() + "*" + id + "*"),
+                "no Redis key names the device but its revocation (batch answers hold its event ids)");
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM device_token_supersessions WHERE device_id = '" + id + "'")) {
+            rs.next();
+            assertEquals(0, rs.getLong(1), "token history");
         }
     }
 

@@ -41,6 +41,26 @@ public final class RedisDeviceSweeper {
     }
 
     /**
+     * Deletes the first answers ingest kept for the device's batches (48 h, for idempotent retries): they
+     * hold event ids of the device. Returns how many.
+     */
+    public long sweepBatchAnswers(UUID account, UUID device) {
+        String pattern = keys.batch(keys.shardOf(account), device, "*");
+        RedisClusterCommands<String, byte[]> c = redis.commands();
+        long deleted = 0;
+        io.lettuce.core.KeyScanCursor<String> cursor = c.scan(io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(PAGE));
+        while (true) {
+            if (!cursor.getKeys().isEmpty()) {
+                deleted += c.del(cursor.getKeys().toArray(String[]::new));
+            }
+            if (cursor.isFinished()) {
+                return deleted;
+            }
+            cursor = c.scan(cursor, io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(PAGE));
+        }
+    }
+
+    /**
      * Deletes the device's acknowledged stream entries; returns how many entries of it are still
      * undelivered or pending (the erasure is not done while any are).
      */
