@@ -65,6 +65,28 @@ class IngestLimitsTest {
         }
     }
 
+    /**
+     * A legal batch may cost more than a minute of the limit (1 000 events of 24 hours: 1.44 M units): it is
+     * admitted when the bucket is full, or it could never be counted, and charged in full, so the account
+     * then waits until the debt is paid off: over time it gets its limit and no more.
+     */
+    @Test
+    void aBatchCostingMoreThanTheBucketIsAdmittedWhenFullAndPaidOffAfterwards() {
+        try (IngestFixture f = new IngestFixture("rate-debt", Map.of("NUSCAPE_RATE_LIMIT_DEFAULT_PER_MINUTE", "1000"))) {
+            String token = f.token(UUID.randomUUID(), UUID.randomUUID(), Set.of(Scope.INGEST), 0);
+            long now = System.currentTimeMillis();
+            List<String> days = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                days.add(IngestFixture.event(UUID.randomUUID(), now - 86_400_000L, "screen", "on" + i, 86_400_000L));
+            }
+            assertEquals(202, f.post(token, batch(UUID.randomUUID(), days)).getStatusCode(), "4 320 units against a full bucket of 1 000");
+            APIGatewayV2HTTPResponse next = f.post(token, batch(UUID.randomUUID(), events(1)));
+            IngestContractTestSupport.assertError(next, 429, "rate_limited", "");
+            long retryAfter = Long.parseLong(next.getHeaders().get("Retry-After"));
+            assertTrue(retryAfter >= 190 && retryAfter <= 200, "3 320 units of debt at 1 000 a minute: about 200 s, got " + retryAfter);
+        }
+    }
+
     @Test
     void overTheBacklogCapIngestAnswers503AndTrimsNothing() {
         try (IngestFixture f = new IngestFixture("backlog", Map.of("NUSCAPE_BACKLOG_MAX_ENTRIES", "3", "NUSCAPE_RETRY_AFTER_SECONDS", "7"))) {

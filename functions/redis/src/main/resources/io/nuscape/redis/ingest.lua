@@ -52,10 +52,14 @@ if now > at then
   at = now
 end
 tokens = math.min(limit, tokens)
-local cost = math.min(tonumber(ARGV[3]), limit)
-if tokens < cost then
+-- A batch costing more than the bucket holds is still admitted when the bucket is full (a legal batch must
+-- be countable), but it is charged in full: the bucket goes into debt and refills from there, so over time
+-- no account gets more than its limit, however its batches are shaped.
+local cost = tonumber(ARGV[3])
+local needed = math.min(cost, limit)
+if tokens < needed then
   redis.call('HINCRBY', KEYS[6], 'requests_rate_limited', 1)
-  return {'rate', tostring(math.ceil((cost - tokens) * 60 / limit))}
+  return {'rate', tostring(math.ceil((needed - tokens) * 60 / limit))}
 end
 redis.call('HSET', KEYS[4], 'tokens', tostring(tokens - cost), 'at', tostring(at))
 
