@@ -66,7 +66,7 @@ public final class StreamDrainer {
         } catch (QueueUnavailableException e) {
             log.error("redis unavailable; drain stopped, nothing acknowledged is lost", Map.of("shard", shard,
                     "reason", String.valueOf(e.getMessage())));
-            total = total.plus(new CycleReport(0, 0, 0, 0, 0, 0, "redis_unavailable"));
+            total = total.plus(new CycleReport(0, 0, 0, 0, 0, 0, "redis_unavailable", 0));
         }
         return total;
     }
@@ -113,10 +113,10 @@ public final class StreamDrainer {
         entries.addAll(stream.claim(shard, consumer, options.claimIdle(), stale.stream().map(PendingEntry::id).toList()));
         if (entries.size() < options.batchEntries()) {
             entries.addAll(stream.readNew(shard, consumer, options.batchEntries() - entries.size(),
-                    entries.isEmpty() && deadLetters == 0 ? options.block() : java.time.Duration.ofMillis(1)));
+                    entries.isEmpty() && heavy.isEmpty() ? options.block() : java.time.Duration.ofMillis(1)));
         }
-        if (entries.isEmpty()) {
-            return new CycleReport(0, 0, 0, 0, deadLetters, clock.millis() - started, "");
+        if (entries.isEmpty() && heavy.isEmpty()) {
+            return new CycleReport(0, 0, 0, 0, deadLetters, clock.millis() - started, "", 0);
         }
 
         List<Decodable> decoded = new ArrayList<>(entries.size());
@@ -129,11 +129,24 @@ public final class StreamDrainer {
                 deadLetters++;
             }
         }
-        Outcome outcome = apply(shard, decoded);
+        // Entries over the row budget go to the heavy lane: one budget's worth of them per cycle, after the
+        // others, so one device's long events delay other tenants by one transaction, not by all of theirs.
+        List<Decodable> light = new ArrayList<>(decoded.size());
+        for (Decodable d : decoded) {
+            if (rowsOf(d) > options.maxRowsPerTransaction()) {
+                heavy.add(new HeavyWork(d));
+            } else {
+                light.add(d);
+            }
+        }
+        Outcome outcome = apply(shard, light);
+        if (outcome.stoppedBy.isEmpty() && !heavy.isEmpty()) {
+            advanceHeavy(shard, outcome);
+        }
         deadLetters += outcome.deadLetters;
         CycleReport report = new CycleReport(entries.size(), outcome.applied.counted(), outcome.applied.duplicates(),
-                outcome.applied.dropped(), deadLetters, clock.millis() - started, outcome.stoppedBy);
-        if (report.entries() > 0 || report.deadLetters() > 0) {
+                outcome.applied.dropped(), deadLetters, clock.millis() - started, outcome.stoppedBy, outcome.heavyChunks);
+        if (report.entries() > 0 || report.deadLetters() > 0 || report.heavyChunks() > 0) {
             var counters = new LinkedHashMap<String, Long>();
             counters.put("events_drained", (long) report.eventsCounted());
             counters.put("events_deduplicated", (long) report.duplicates());
@@ -148,9 +161,67 @@ public final class StreamDrainer {
     private record Decodable(StreamEntry entry, EntryDecoder.Decoded decoded) {
     }
 
+    /** An entry over the row budget and how far into its events this drainer has committed. */
+    private static final class HeavyWork {
+        final Decodable decodable;
+        int next;
+
+        HeavyWork(Decodable decodable) {
+            this.decodable = decodable;
+        }
+    }
+
+    /** Heavy entries this drainer holds (delivered to it, pending in Redis), in the order read. */
+    private final java.util.ArrayDeque<HeavyWork> heavy = new java.util.ArrayDeque<>();
+
+    private static long rowsOf(Decodable d) {
+        long rows = 0;
+        for (DrainEvent e : d.decoded().valid()) {
+            rows += Rollups.rowsOf(e.event());
+        }
+        return rows;
+    }
+
+    /**
+     * One transaction of the first heavy entry: its next events up to the row budget. When its last events
+     * are committed it is acknowledged. Stopping between two of these is safe: the entry stays pending and
+     * the events already committed are deduplicated when it comes back.
+     */
+    private void advanceHeavy(int shard, Outcome out) {
+        HeavyWork w = heavy.peek();
+        List<DrainEvent> events = w.decodable.decoded().valid();
+        List<DrainEvent> chunk = new ArrayList<>();
+        long rows = 0;
+        for (int i = w.next; i < events.size(); i++) {
+            long eventRows = Rollups.rowsOf(events.get(i).event());
+            if (!chunk.isEmpty() && rows + eventRows > options.maxRowsPerTransaction()) {
+                break;
+            }
+            chunk.add(events.get(i));
+            rows += eventRows;
+        }
+        try {
+            out.add(store.apply(chunk));
+            out.heavyChunks++;
+            w.next += chunk.size();
+            if (w.next >= events.size()) {
+                heavy.poll();
+                out.deadLetters += settle(shard, List.of(w.decodable));
+            }
+        } catch (Exception e) {
+            if (environmental(e) || !store.healthy()) {
+                stopped(out, shard, e);
+                return;
+            }
+            heavy.poll();
+            failedAlone(shard, w.decodable, e, out);
+        }
+    }
+
     private static final class Outcome {
         RollupStore.Applied applied = new RollupStore.Applied(0, 0, 0);
         int deadLetters;
+        int heavyChunks;
         String stoppedBy = "";
 
         void add(RollupStore.Applied a) {
@@ -171,10 +242,9 @@ public final class StreamDrainer {
     }
 
     /**
-     * The entries in read order, cut into groups that write at most the row budget each; an entry over the
-     * budget on its own is a group of its own (applied in several transactions, see {@link #applyAlone}).
-     * One device's long events so cost transactions in proportion to the rows they write, and the entries
-     * of others behind them are not held in one huge transaction with them.
+     * The entries (each within the row budget; larger ones take the heavy lane) in read order, cut into
+     * groups that write at most the row budget each: a transaction's work is bounded by rows written, not
+     * by entries read.
      */
     private List<List<Decodable>> groups(List<Decodable> batch) {
         List<List<Decodable>> groups = new ArrayList<>();
@@ -216,47 +286,31 @@ public final class StreamDrainer {
         }
         for (Decodable d : group) {
             try {
-                applyAlone(d, out);
+                out.add(store.apply(d.decoded().valid()));
                 out.deadLetters += settle(shard, List.of(d));
             } catch (Exception e) {
                 if (environmental(e) || !store.healthy()) {
                     stopped(out, shard, e);
                     return;
                 }
-                // The database answers and this entry alone fails: that counts against the entry.
-                long failures = stream.recordFailure(shard, d.entry().id());
-                if (failures >= options.maxFailures()) {
-                    stream.giveUp(shard, d.entry(), "failed " + failures + " times on its own while the database was healthy: "
-                            + e.getMessage(), failures);
-                    out.deadLetters++;
-                    log.error("entry given up; kept whole in the give-up stream for a redrive", Map.of("shard", shard,
-                            "entry", d.entry().id(), "failures", failures, "reason", String.valueOf(e.getMessage())));
-                } else {
-                    log.warn("entry failed; left pending", Map.of("shard", shard, "entry", d.entry().id(),
-                            "failures", failures, "reason", String.valueOf(e.getMessage())));
-                }
+                failedAlone(shard, d, e, out);
             }
         }
     }
 
-    /**
-     * One entry, in transactions of at most the row budget each. Stopping between two of them is safe: the
-     * entry stays pending, and when it comes back the events already committed are deduplicated.
-     */
-    private void applyAlone(Decodable d, Outcome out) throws Exception {
-        List<DrainEvent> chunk = new ArrayList<>();
-        long rows = 0;
-        for (DrainEvent e : d.decoded().valid()) {
-            long eventRows = Rollups.rowsOf(e.event());
-            if (!chunk.isEmpty() && rows + eventRows > options.maxRowsPerTransaction()) {
-                out.add(store.apply(chunk));
-                chunk = new ArrayList<>();
-                rows = 0;
-            }
-            chunk.add(e);
-            rows += eventRows;
+    /** The database answers and this entry alone fails: that counts against the entry. */
+    private void failedAlone(int shard, Decodable d, Exception e, Outcome out) {
+        long failures = stream.recordFailure(shard, d.entry().id());
+        if (failures >= options.maxFailures()) {
+            stream.giveUp(shard, d.entry(), "failed " + failures + " times on its own while the database was healthy: "
+                    + e.getMessage(), failures);
+            out.deadLetters++;
+            log.error("entry given up; kept whole in the give-up stream for a redrive", Map.of("shard", shard,
+                    "entry", d.entry().id(), "failures", failures, "reason", String.valueOf(e.getMessage())));
+        } else {
+            log.warn("entry failed; left pending", Map.of("shard", shard, "entry", d.entry().id(),
+                    "failures", failures, "reason", String.valueOf(e.getMessage())));
         }
-        out.add(store.apply(chunk));
     }
 
     private void stopped(Outcome out, int shard, Exception e) {
