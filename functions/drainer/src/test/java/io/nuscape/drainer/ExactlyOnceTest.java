@@ -367,6 +367,16 @@ class ExactlyOnceTest {
         }
     }
 
+    /** Events of 24 hours (the longest legal), starting mid-minute three days ago: 1 755 rollup rows each. */
+    static List<UsageEvent> dayLongEvents(int n) {
+        long start = (System.currentTimeMillis() / 60_000 - 3 * 1440) * 60_000 + 30_000;
+        List<UsageEvent> days = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            days.add(event("day" + i, start + i * 1000L, 86_400_000));
+        }
+        return days;
+    }
+
     /**
      * A batch of the longest legal events makes many rows; transactions stay within the row budget (an entry
      * over it is applied in several), the other device's entries are not swallowed into one huge
@@ -377,11 +387,7 @@ class ExactlyOnceTest {
         UUID account = UUID.randomUUID();
         UUID heavy = UUID.randomUUID();
         UUID light = UUID.randomUUID();
-        long start = (System.currentTimeMillis() / 60_000 - 3 * 1440) * 60_000 + 30_000;
-        List<UsageEvent> days = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            days.add(event("day" + i, start + i * 1000L, 86_400_000));
-        }
+        List<UsageEvent> days = dayLongEvents(6);
         f.enqueue(account, light, List.of(event("small", now(), 5)), true);
         f.enqueue(account, heavy, days, true);
         f.enqueue(account, light, List.of(event("small", now(), 5)), true);
@@ -405,11 +411,7 @@ class ExactlyOnceTest {
     void entriesBehindAHeavyOneAreCommittedBeforeItIsDone() throws Exception {
         UUID heavyAccount = UUID.randomUUID();
         UUID victim = UUID.randomUUID();
-        long start = (System.currentTimeMillis() / 60_000 - 3 * 1440) * 60_000 + 30_000;
-        List<UsageEvent> days = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            days.add(event("day" + i, start + i * 1000L, 86_400_000));
-        }
+        List<UsageEvent> days = dayLongEvents(8);
         UUID heavyDevice = UUID.randomUUID();
         f.enqueue(heavyAccount, heavyDevice, days, true);
         UUID victimDevice = UUID.randomUUID();
