@@ -131,16 +131,16 @@ public final class E2eBench {
             // What the server accepted (every 202 it sent, requests wrk cut off in flight included): the
             // counter the ingest script bumps in the same atomic step as its XADD.
             Thread.sleep(1000);
-            long acceptedEvents = serverAccepted(runtime);
+            long acceptedEvents = StackFigures.counter(runtime, "events_accepted");
 
             // Wait until everything accepted has been drained, then count.
             long counted = 0;
             long deadline = System.currentTimeMillis() + 300_000;
             while (System.currentTimeMillis() < deadline) {
-                counted = sum(runtime);
+                counted = StackFigures.counted(runtime);
                 if (counted >= acceptedEvents) {
                     Thread.sleep(2000);
-                    counted = sum(runtime);
+                    counted = StackFigures.counted(runtime);
                     break;
                 }
                 Thread.sleep(500);
@@ -154,26 +154,6 @@ public final class E2eBench {
                     acceptedEvents, clientSeen, otherAnswers, counted, f.size(), p50);
             System.out.printf("e2e: events_per_s=%.0f freshness_p95_ms=%d lost=%d double_counted=%d%n",
                     clientSeen / (double) seconds, p95, Math.max(0, acceptedEvents - counted), Math.max(0, counted - acceptedEvents));
-        }
-    }
-
-    /** Every event in the rollups (load and probes; the stack is fresh). */
-    private static long sum(LocalRuntime runtime) throws Exception {
-        try (Connection c = runtime.database().connect();
-             PreparedStatement s = c.prepareStatement("SELECT coalesce(sum(events), 0) FROM usage_60m");
-             ResultSet rs = s.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static long serverAccepted(LocalRuntime runtime) {
-        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(runtime.redisUrl());
-        try (var connection = client.connect()) {
-            String v = connection.sync().hget("nuscape:{0}:stats", "events_accepted");
-            return v == null ? 0 : Long.parseLong(v);
-        } finally {
-            client.shutdown();
         }
     }
 

@@ -109,17 +109,17 @@ public final class IsolationBench {
             hostileLoad.join();
 
             // Everything accepted is drained and counted; nothing went to the dead-letter or give-up streams.
-            long accepted = counter(runtime, "events_accepted");
+            long accepted = StackFigures.counter(runtime, "events_accepted");
             long counted = 0;
             long deadline = System.currentTimeMillis() + 600_000;
             while (System.currentTimeMillis() < deadline) {
-                counted = sum(runtime);
+                counted = StackFigures.counted(runtime);
                 if (counted >= accepted) {
                     break;
                 }
                 sleep(1000);
             }
-            long deadLettered = xlen(runtime, "nuscape:dlq:{0}") + xlen(runtime, "nuscape:giveup:{0}");
+            long deadLettered = StackFigures.deadLettered(runtime);
             System.out.printf("reference (no hostile device): %d probes, freshness p50=%d ms p95=%d ms%n",
                     reference.count(), reference.percentile(50), reference.percentile(95));
             System.out.printf("with the hostile device: %d probes, freshness p50=%d ms p95=%d ms; hostile batches refused 429: %d;"
@@ -197,34 +197,6 @@ public final class IsolationBench {
                     HttpResponse.BodyHandlers.ofString());
         } catch (Exception e) {
             return null;
-        }
-    }
-
-    private static long sum(LocalRuntime runtime) throws Exception {
-        try (Connection c = runtime.database().connect();
-             PreparedStatement s = c.prepareStatement("SELECT coalesce(sum(events), 0) FROM usage_60m");
-             ResultSet rs = s.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static long counter(LocalRuntime runtime, String field) {
-        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(runtime.redisUrl());
-        try (var connection = client.connect()) {
-            String v = connection.sync().hget("nuscape:{0}:stats", field);
-            return v == null ? 0 : Long.parseLong(v);
-        } finally {
-            client.shutdown();
-        }
-    }
-
-    private static long xlen(LocalRuntime runtime, String key) {
-        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(runtime.redisUrl());
-        try (var connection = client.connect()) {
-            return connection.sync().xlen(key);
-        } finally {
-            client.shutdown();
         }
     }
 
