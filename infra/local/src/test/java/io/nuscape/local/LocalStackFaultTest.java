@@ -65,86 +65,141 @@ class LocalStackFaultTest {
         }
     }
 
+    /** A device that sends 20-event batches, each until it is accepted, with the same batch id every time. */
+    static final class RetryingClient implements AutoCloseable {
+        final AtomicBoolean sending = new AtomicBoolean(true);
+        final AtomicLong acceptedEvents = new AtomicLong();
+        final AtomicLong retries = new AtomicLong();
+        final Thread thread;
+
+        RetryingClient(URI url, String token) {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            thread = Thread.ofPlatform().start(() -> {
+                while (sending.get()) {
+                    StringBuilder events = new StringBuilder();
+                    long now = System.currentTimeMillis();
+                    for (int i = 0; i < 20; i++) {
+                        events.append(i == 0 ? "" : ",").append("{\"event_id\":\"").append(UUID.randomUUID()).append("\",\"ts\":").append(now - i)
+                                .append(",\"kind\":\"app\",\"key\":\"k").append(i % 5).append("\",\"duration_ms\":100}");
+                    }
+                    String body = "{\"batch_id\":\"" + UUID.randomUUID() + "\",\"events\":[" + events + "]}";
+                    while (true) {
+                        try {
+                            HttpResponse<String> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
+                                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                            if (r.statusCode() == 202) {
+                                // First acceptance, or "duplicate": an earlier try was accepted and its answer lost.
+                                // Either way this batch was accepted exactly once.
+                                acceptedEvents.addAndGet(20);
+                                break;
+                            }
+                        } catch (Exception lost) {
+                            // No answer: the stack is down or restarting; the contract says: retry the same batch.
+                        }
+                        retries.incrementAndGet();
+                        try {
+                            Thread.sleep(200);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            sending.set(false);
+            thread.join();
+        }
+    }
+
+    String token(UUID account) throws Exception {
+        KeySet keys = KeySet.parse(Files.readString(dataDir.resolve("jwt-keys.json")));
+        return new TokenIssuer(io.nuscape.core.auth.KeySource.of(keys), Optional.empty(), "nuscape", "nuscape")
+                .issue(account, UUID.randomUUID().toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(1));
+    }
+
+    /** Waits until the account's events in the rollups reach the expected number (or a minute passes); checks the DLQ. */
+    void assertCountedOnce(UUID account, RetryingClient client) throws Exception {
+        var info = Json.MAPPER.readTree(Files.readString(dataDir.resolve("runtime.json")));
+        long counted = -1;
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            try (Connection c = java.sql.DriverManager.getConnection(info.get("NUSCAPE_DATABASE_URL").asText(),
+                    info.get("NUSCAPE_DATABASE_USER").asText(), info.get("NUSCAPE_DATABASE_PASSWORD").asText());
+                 Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT coalesce(sum(events), 0) FROM usage_60m WHERE account_id = '" + account + "'")) {
+                rs.next();
+                counted = rs.getLong(1);
+            }
+            if (counted == client.acceptedEvents.get()) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        assertTrue(client.acceptedEvents.get() > 0);
+        assertEquals(client.acceptedEvents.get(), counted, "every accepted batch counted once (" + client.retries.get() + " retries)");
+        try (var redis = new io.nuscape.redis.RedisConnector(info.get("NUSCAPE_REDIS_URL").asText(), false, Duration.ofSeconds(2))) {
+            assertEquals(0, redis.commands().xlen("nuscape:dlq:{0}") + redis.commands().xlen("nuscape:giveup:{0}"), "nothing dead-lettered");
+        }
+    }
+
     @Test
     void killedMidDrainAndStartedAgainEveryAcceptedBatchIsCountedOnce() throws Exception {
         int port = FreePort.pick();
         Process first = localUp(port);
-        KeySet keys = KeySet.parse(Files.readString(dataDir.resolve("jwt-keys.json")));
-        TokenIssuer issuer = new TokenIssuer(io.nuscape.core.auth.KeySource.of(keys), Optional.empty(), "nuscape", "nuscape");
         UUID account = UUID.randomUUID();
-        String token = issuer.issue(account, UUID.randomUUID().toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(1));
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        URI url = URI.create("http://127.0.0.1:" + port + "/api/v1/events/batch");
-
-        AtomicBoolean sending = new AtomicBoolean(true);
-        AtomicLong acceptedEvents = new AtomicLong();
-        AtomicLong retries = new AtomicLong();
-        Thread client = Thread.ofPlatform().start(() -> {
-            while (sending.get()) {
-                // One batch, sent until it is accepted, with the same batch id and events every time.
-                StringBuilder events = new StringBuilder();
-                long now = System.currentTimeMillis();
-                for (int i = 0; i < 20; i++) {
-                    events.append(i == 0 ? "" : ",").append("{\"event_id\":\"").append(UUID.randomUUID()).append("\",\"ts\":").append(now - i)
-                            .append(",\"kind\":\"app\",\"key\":\"k").append(i % 5).append("\",\"duration_ms\":100}");
-                }
-                String body = "{\"batch_id\":\"" + UUID.randomUUID() + "\",\"events\":[" + events + "]}";
-                while (true) {
-                    try {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
-                                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() == 202) {
-                            // First acceptance, or "duplicate": an earlier try was accepted and its answer lost.
-                            // Either way this batch was accepted exactly once.
-                            acceptedEvents.addAndGet(20);
-                            break;
-                        }
-                    } catch (Exception lost) {
-                        // No answer: the stack is down or restarting; the contract says: retry the same batch.
-                    }
-                    retries.incrementAndGet();
-                    try {
-                        Thread.sleep(200);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }
-        });
-        Thread.sleep(4_000);
-        first.destroyForcibly().waitFor(); // SIGKILL in the middle of ingesting and draining
-        Thread.sleep(1_000);
-        Process second = localUp(port);
-        try {
+        Process second = null;
+        try (RetryingClient client = new RetryingClient(URI.create("http://127.0.0.1:" + port + "/api/v1/events/batch"), token(account))) {
             Thread.sleep(4_000);
-            sending.set(false);
-            client.join();
-            var info = Json.MAPPER.readTree(Files.readString(dataDir.resolve("runtime.json")));
-            long counted = -1;
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (System.currentTimeMillis() < deadline) {
-                try (Connection c = java.sql.DriverManager.getConnection(info.get("NUSCAPE_DATABASE_URL").asText(),
-                        info.get("NUSCAPE_DATABASE_USER").asText(), info.get("NUSCAPE_DATABASE_PASSWORD").asText());
-                     Statement s = c.createStatement();
-                     ResultSet rs = s.executeQuery("SELECT coalesce(sum(events), 0) FROM usage_60m WHERE account_id = '" + account + "'")) {
-                    rs.next();
-                    counted = rs.getLong(1);
-                }
-                if (counted == acceptedEvents.get()) {
-                    break;
-                }
-                Thread.sleep(500);
-            }
-            assertTrue(retries.get() > 0, "the kill was felt by the client");
-            assertTrue(acceptedEvents.get() > 0);
-            assertEquals(acceptedEvents.get(), counted, "every accepted batch counted once (" + retries.get() + " retries)");
-            try (var redis = new io.nuscape.redis.RedisConnector(info.get("NUSCAPE_REDIS_URL").asText(), false, Duration.ofSeconds(2))) {
-                assertEquals(0, redis.commands().xlen("nuscape:dlq:{0}") + redis.commands().xlen("nuscape:giveup:{0}"), "nothing dead-lettered");
-            }
+            first.destroyForcibly().waitFor(); // SIGKILL in the middle of ingesting and draining
+            Thread.sleep(1_000);
+            second = localUp(port);
+            Thread.sleep(4_000);
+            client.close();
+            assertTrue(client.retries.get() > 0, "the kill was felt by the client");
+            assertCountedOnce(account, client);
         } finally {
-            second.destroy();
-            second.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+            if (second != null) {
+                second.destroy();
+                second.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * Postgres stopped under ingest (20 s here; NUSCAPE_FAULT_OUTAGE_SECONDS=600 for the ten minutes of the
+     * issue), then started again with the very command line it ran with: ingest goes on answering 202 (it
+     * never needs Postgres), the drainer waits without charging any entry, then counts everything once.
+     */
+    @Test
+    void postgresStoppedUnderIngestThenStartedEverythingIsCountedOnceAndNothingDeadLettered() throws Exception {
+        int outage = Integer.parseInt(System.getenv().getOrDefault("NUSCAPE_FAULT_OUTAGE_SECONDS", "20"));
+        int port = FreePort.pick();
+        Process stack = localUp(port);
+        UUID account = UUID.randomUUID();
+        try (RetryingClient client = new RetryingClient(URI.create("http://127.0.0.1:" + port + "/api/v1/events/batch"), token(account))) {
+            Thread.sleep(2_000);
+            Path pgData = dataDir.resolve("postgres");
+            long postmaster = Long.parseLong(Files.readAllLines(pgData.resolve("postmaster.pid")).get(0).strip());
+            // postmaster.opts holds the command line the server runs with: the same server is started again from it.
+            String opts = Files.readString(pgData.resolve("postmaster.opts")).strip();
+            new ProcessBuilder("kill", "-INT", Long.toString(postmaster)).start().waitFor();
+            ProcessHandle.of(postmaster).ifPresent(p -> p.onExit().join());
+            long acceptedBefore = client.acceptedEvents.get();
+            Thread.sleep(outage * 1000L);
+            assertTrue(client.acceptedEvents.get() > acceptedBefore, "ingest kept accepting while Postgres was down");
+            // As the embedded server does, as root: in a user namespace of its own (Postgres refuses to run as root).
+            String asUser = "root".equals(System.getProperty("user.name")) ? "unshare -U " : "";
+            new ProcessBuilder("bash", "-c", "exec " + asUser + opts + " >/dev/null 2>&1 &").start().waitFor();
+            Thread.sleep(3_000);
+            client.close();
+            assertCountedOnce(account, client);
+        } finally {
+            stack.destroy();
+            stack.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 }
