@@ -75,7 +75,7 @@ public record Settings(
                 r.longValue("NUSCAPE_BACKLOG_MAX_ENTRIES", 100_000, 1, Long.MAX_VALUE / 2),
                 r.integer("NUSCAPE_RETRY_AFTER_SECONDS", 5, 1, 3600),
                 r.integer("NUSCAPE_IDEMPOTENCY_TTL_SECONDS", 48 * 3600, 60, 30 * 86_400),
-                r.longValue("NUSCAPE_DLQ_MAX_ENTRIES", 1_000_000, 1000, Long.MAX_VALUE / 2),
+                r.longValue("NUSCAPE_DLQ_MAX_ENTRIES", 20_000, 1000, Long.MAX_VALUE / 2),
                 r.optional("NUSCAPE_AWS_ENDPOINT_URL").map(Reader::uri),
                 r.string("NUSCAPE_LOG_LEVEL", "INFO").toUpperCase(java.util.Locale.ROOT),
                 r.string("NUSCAPE_DATABASE_URL", "jdbc:postgresql://localhost:5432/nuscape"),

@@ -2,6 +2,7 @@ package io.nuscape.drainer;
 
 import io.nuscape.core.Json;
 import io.nuscape.core.StructuredLog;
+import io.nuscape.core.event.EventCodec;
 import io.nuscape.core.event.MalformedBatchException;
 import io.nuscape.core.queue.QueueUnavailableException;
 import io.nuscape.core.rollup.DrainEvent;
@@ -326,7 +327,11 @@ public final class StreamDrainer {
         for (Decodable d : committed) {
             if (!d.decoded().invalid().isEmpty()) {
                 Map<String, String> record = deadLetterRecord(d.entry(), "events failed re-validation");
-                record.put("rejected", Json.write(d.decoded().invalid()));
+                record.put("rejected", Json.write(d.decoded().reasons()));
+                // What a redrive needs is the failed events, not the entry's counted ones: the record's entry
+                // holds just those, so a dead letter is never larger than what failed.
+                record.put("entry_events", new String(EventCodec.encode(d.decoded().invalid()), java.nio.charset.StandardCharsets.UTF_8));
+                record.put("entry_n", Integer.toString(d.decoded().invalid().size()));
                 stream.deadLetter(shard, record);
                 deadLetters++;
             }

@@ -244,7 +244,11 @@ class ExactlyOnceTest {
         assertTrue(dlq.get(0).get("rejected").contains(badKind.eventId()));
         assertTrue(dlq.get(0).get("rejected").contains(tooOld.eventId()));
 
-        // The record carries the whole entry: a redrive puts it back, the good event is not counted again.
+        // The record carries what failed, ready for a redrive, and nothing of what was counted.
+        assertTrue(dlq.get(0).get("entry_events").contains(badKind.eventId()), dlq.get(0).toString());
+        assertTrue(!dlq.get(0).get("entry_events").contains(good.eventId()), "the counted event is not in the dead letter");
+        assertEquals("2", dlq.get(0).get("entry_n"));
+        // A redrive puts the failed events back: they fail again, and nothing is counted twice.
         assertEquals(1, new io.nuscape.redis.EntryRedrive(f.redis, f.keys).redrive(0, true, false).fromDeadLetters());
         f.drainer("c", SOON).drainUntilIdle(0);
         f.assertExactTotals();

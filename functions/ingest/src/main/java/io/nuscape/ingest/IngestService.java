@@ -169,18 +169,41 @@ public final class IngestService {
         return Json.write(body);
     }
 
+    /** Rejected events recorded in detail per request; the client's answer lists every one of them. */
+    static final int DEAD_LETTER_DETAILED = 100;
+    /** Characters of an event's raw text kept in its dead letter. */
+    static final int DEAD_LETTER_RAW_CHARS = 1024;
+
+    /**
+     * The dead letter of a request's rejected events, bounded in size whatever the request held (at most
+     * about 110 KiB): the first {@link #DEAD_LETTER_DETAILED} with their raw text cut to
+     * {@link #DEAD_LETTER_RAW_CHARS} characters, then how many more there were. The dead-letter stream is a
+     * record for people, capped by entries, so its bytes are bounded by what one entry may hold.
+     */
     private static String deadLetter(ParsedBatch batch) {
-        List<Map<String, Object>> items = new ArrayList<>(batch.rejected().size());
-        for (int i = 0; i < batch.rejected().size(); i++) {
+        int detailed = Math.min(batch.rejected().size(), DEAD_LETTER_DETAILED);
+        List<Map<String, Object>> items = new ArrayList<>(detailed + 1);
+        for (int i = 0; i < detailed; i++) {
             Rejection r = batch.rejected().get(i);
             var item = new LinkedHashMap<String, Object>();
             item.put("index", r.index());
-            item.put("event_id", r.eventId());
+            item.put("event_id", r.eventId() == null ? null : truncated(r.eventId(), 64));
             item.put("reason", r.reason());
-            item.put("event", batch.rejectedRaw().get(i));
+            String raw = batch.rejectedRaw().get(i);
+            item.put("event", truncated(raw, DEAD_LETTER_RAW_CHARS));
+            if (raw.length() > DEAD_LETTER_RAW_CHARS) {
+                item.put("event_truncated", true);
+            }
             items.add(item);
         }
+        if (batch.rejected().size() > detailed) {
+            items.add(Map.of("omitted", batch.rejected().size() - detailed));
+        }
         return Json.write(items);
+    }
+
+    private static String truncated(String s, int chars) {
+        return s.length() <= chars ? s : s.substring(0, chars);
     }
 
     private static String asDuplicate(String stored) {

@@ -162,6 +162,22 @@ class IngestContractTest {
         assertEquals(account.toString(), mine.get(0).getBody().get("acct"));
     }
 
+    /** One device sending the largest batches of the largest rejected events cannot grow a dead letter past its bound. */
+    @Test
+    void aDeadLetterIsBoundedWhateverTheRequestHeld() {
+        UUID device = UUID.randomUUID();
+        List<String> events = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            events.add(event(UUID.randomUUID(), System.currentTimeMillis(), "app", "k".repeat(2_000), 0)); // key over 256: rejected
+        }
+        JsonNode r = json(f.post(f.token(UUID.randomUUID(), device, Set.of(Scope.INGEST), 0), batch(UUID.randomUUID(), events)));
+        assertEquals(300, r.get("rejected").size(), "the client is told of every rejection");
+        String record = f.deadLetters().stream().filter(e -> device.toString().equals(e.getBody().get("dev"))).findFirst()
+                .orElseThrow().getBody().get("rejected");
+        assertTrue(record.length() < 130_000, "a dead letter of " + record.length() + " characters");
+        assertTrue(record.contains("\"omitted\":200") && record.contains("\"event_truncated\":true"), record.substring(0, 300));
+    }
+
     @Test
     void aBatchWithOnlyRejectedEventsIsAnsweredAndRecordedButNotStreamed() {
         UUID device = UUID.randomUUID();

@@ -19,8 +19,9 @@ public final class EntryDecoder {
     private EntryDecoder() {
     }
 
-    /** A decoded entry: its valid events, and the invalid ones with reasons. */
-    public record Decoded(UUID account, UUID device, String batchId, List<DrainEvent> valid, List<String> invalid) {
+    /** A decoded entry: its valid events, and the invalid ones with their reasons (same order). */
+    public record Decoded(UUID account, UUID device, String batchId, List<DrainEvent> valid, List<UsageEvent> invalid,
+                          List<String> reasons) {
     }
 
     /** Throws when the entry as a whole cannot be read: such an entry can never be drained. */
@@ -49,16 +50,18 @@ public final class EntryDecoder {
         }
         List<UsageEvent> decoded = EventCodec.decode(events);
         List<DrainEvent> valid = new ArrayList<>(decoded.size());
-        List<String> invalid = new ArrayList<>(0);
+        List<UsageEvent> invalid = new ArrayList<>(0);
+        List<String> reasons = new ArrayList<>(0);
         for (UsageEvent e : decoded) {
             var problem = EventRules.check(e, received);
             if (problem.isPresent()) {
-                invalid.add(e.eventId() + ": " + problem.get());
+                invalid.add(e);
+                reasons.add(e.eventId() + ": " + problem.get());
             } else {
                 valid.add(new DrainEvent(account, device, received, generation, e));
             }
         }
-        return new Decoded(account, device, entry.text("batch"), valid, invalid);
+        return new Decoded(account, device, entry.text("batch"), valid, invalid, reasons);
     }
 
     private static UUID uuid(StreamEntry entry, String field) throws MalformedBatchException {
