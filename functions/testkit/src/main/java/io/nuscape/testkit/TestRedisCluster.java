@@ -37,7 +37,7 @@ public final class TestRedisCluster implements AutoCloseable {
     /** One redis-server process; {@code id} is its cluster node id. */
     public static final class Node {
         private final int port;
-        private final Process process;
+        private volatile Process process;
         private String id;
 
         Node(int port, Process process) {
@@ -87,9 +87,9 @@ public final class TestRedisCluster implements AutoCloseable {
     }
 
     private void form() {
-        String binary = RedisBinary.path();
         for (int i = 0; i < 2 * MASTERS; i++) {
-            nodes.add(startNode(binary, clusterPort()));
+            int port = clusterPort();
+            nodes.add(new Node(port, startProcess(port)));
         }
         for (Node n : nodes) {
             FreePort.awaitListening(n.port, Duration.ofSeconds(10));
@@ -131,23 +131,34 @@ public final class TestRedisCluster implements AutoCloseable {
                 r.call("CLUSTER", "REPLICATE", nodes.get(i).id);
             }
         }
+        await("every master to have its replica", Duration.ofSeconds(60), () -> {
+            for (Node m : nodes.subList(0, MASTERS)) {
+                try (RespClient r = new RespClient(m.port)) {
+                    if (!r.text("INFO", "replication").contains("connected_slaves:1")) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        });
         awaitHealthy(Duration.ofSeconds(60));
     }
 
-    private Node startNode(String binary, int port) {
+    private final String binary = RedisBinary.path();
+
+    private Process startProcess(int port) {
         Path nodeDir = dir.resolve(Integer.toString(port));
         try {
             Files.createDirectories(nodeDir);
-            Process p = new ProcessBuilder(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+            return new ProcessBuilder(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
                     "--dir", nodeDir.toString(), "--cluster-enabled", "yes",
                     "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", Integer.toString(NODE_TIMEOUT_MS),
                     // A replica may always take over, however long it was cut off: tests kill masters at will.
                     "--cluster-replica-validity-factor", "0",
                     "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction")
                     .redirectErrorStream(true)
-                    .redirectOutput(nodeDir.resolve("redis.log").toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(nodeDir.resolve("redis.log").toFile()))
                     .start();
-            return new Node(port, p);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start redis-server on port " + port, e);
         }
@@ -172,7 +183,10 @@ public final class TestRedisCluster implements AutoCloseable {
         }
     }
 
-    /** Every live node says {@code cluster_state:ok}, every live master has a connected replica, all agree on slots. */
+    /**
+     * Every live node says {@code cluster_state:ok}, every live replica is in sync with its master, all
+     * agree on who serves which slots.
+     */
     public void awaitHealthy(Duration timeout) {
         await("the cluster to be healthy", timeout, () -> {
             List<String> views = new ArrayList<>();
@@ -182,10 +196,6 @@ public final class TestRedisCluster implements AutoCloseable {
                         return false;
                     }
                     String replication = r.text("INFO", "replication");
-                    if (replication.contains("role:master") && ownsSlots(n)
-                            && !replication.contains("connected_slaves:1")) {
-                        return false;
-                    }
                     if (replication.contains("role:slave") && !replication.contains("master_link_status:up")) {
                         return false;
                     }
@@ -257,42 +267,109 @@ public final class TestRedisCluster implements AutoCloseable {
     }
 
     /**
-     * Moves a slot from its master to another master while clients keep using it: the target marks it
-     * IMPORTING, the source MIGRATING (from then on the source answers ASK for keys it no longer holds and
-     * TRYAGAIN for multi-key commands whose keys are split), keys move {@code batch} at a time with MIGRATE
-     * (with {@code pause} between batches, so traffic meets the slot half moved), then every master learns
-     * the new owner. Returns the new owner.
+     * Starts a killed node again on its port with its cluster identity (its nodes.conf) and no data, as a
+     * replaced node comes back: a master that lost its slots rejoins as a replica of its successor. Waits
+     * until it is in sync.
+     */
+    public void restart(Node n) {
+        if (n.alive()) {
+            throw new IllegalStateException("node " + n.port + " still runs");
+        }
+        n.process = startProcess(n.port);
+        FreePort.awaitListening(n.port, Duration.ofSeconds(10));
+        await("node " + n.port + " to rejoin as an in-sync replica", Duration.ofSeconds(30), () -> {
+            try (RespClient r = new RespClient(n.port)) {
+                String replication = r.text("INFO", "replication");
+                return replication.contains("role:slave") && replication.contains("master_link_status:up");
+            }
+        });
+        awaitHealthy(Duration.ofSeconds(30));
+    }
+
+    /**
+     * Moves a slot from its master to another master while clients keep using it, {@code batch} keys at a
+     * time with {@code pause} between batches (so that traffic meets the slot half moved). Returns the new
+     * owner.
      */
     public Node migrateSlot(int slot, int batch, Duration pause) {
+        SlotMigration m = startMigration(slot);
+        while (m.moveKeys(batch) > 0) {
+            FreePort.sleep(pause.toMillis());
+        }
+        return m.finish();
+    }
+
+    /**
+     * Begins moving a slot to another master, as {@code redis-cli --cluster reshard} does: the target marks
+     * it IMPORTING, the source MIGRATING. From then on the source answers ASK for keys it no longer holds
+     * and TRYAGAIN for multi-key commands whose keys are split between the two.
+     */
+    public SlotMigration startMigration(int slot) {
         Node source = masterOf(slot);
         Node target = masters().stream().filter(n -> n != source).findFirst().orElseThrow();
         try (RespClient s = new RespClient(source.port); RespClient t = new RespClient(target.port)) {
             t.call("CLUSTER", "SETSLOT", slot, "IMPORTING", source.id);
             s.call("CLUSTER", "SETSLOT", slot, "MIGRATING", target.id);
-            while (true) {
+        }
+        return new SlotMigration(slot, source, target);
+    }
+
+    /** A slot on its way from one master to another; see {@link #startMigration}. */
+    public final class SlotMigration {
+        private final int slot;
+        private final Node source;
+        private final Node target;
+
+        private SlotMigration(int slot, Node source, Node target) {
+            this.slot = slot;
+            this.source = source;
+            this.target = target;
+        }
+
+        public Node source() {
+            return source;
+        }
+
+        public Node target() {
+            return target;
+        }
+
+        /** Moves up to {@code max} of the keys still on the source with MIGRATE; returns how many it moved. */
+        public int moveKeys(int max) {
+            try (RespClient s = new RespClient(source.port)) {
                 @SuppressWarnings("unchecked")
-                List<Object> keys = (List<Object>) s.call("CLUSTER", "GETKEYSINSLOT", slot, batch);
+                List<Object> keys = (List<Object>) s.call("CLUSTER", "GETKEYSINSLOT", slot, max);
                 if (keys.isEmpty()) {
-                    break;
+                    return 0;
                 }
                 List<Object> args = new ArrayList<>(List.of("MIGRATE", "127.0.0.1", target.port, "", 0, 10_000, "KEYS"));
                 args.addAll(keys);
                 s.call(args.toArray());
-                FreePort.sleep(pause.toMillis());
+                return keys.size();
+            }
+        }
+
+        /** Moves the remaining keys, gives the slot to the target on every master, waits until all agree. */
+        public Node finish() {
+            while (moveKeys(1000) > 0) {
+                // until the source holds none of the slot's keys
             }
             // The target first, so that the slot is never without an owner that accepts it.
-            t.call("CLUSTER", "SETSLOT", slot, "NODE", target.id);
-            s.call("CLUSTER", "SETSLOT", slot, "NODE", target.id);
-        }
-        for (Node m : masters()) {
-            if (m != source && m != target) {
-                try (RespClient r = new RespClient(m.port)) {
+            for (Node n : List.of(target, source)) {
+                try (RespClient r = new RespClient(n.port)) {
                     r.call("CLUSTER", "SETSLOT", slot, "NODE", target.id);
                 }
             }
+            for (Node m : masters()) {
+                if (m != source && m != target) {
+                    try (RespClient r = new RespClient(m.port)) {
+                        r.call("CLUSTER", "SETSLOT", slot, "NODE", target.id);
+                    }
+                }
+            }
+            awaitHealthy(Duration.ofSeconds(30));
+            return target;
         }
-        awaitHealthy(Duration.ofSeconds(30));
-        return target;
     }
 
     private boolean allOk() {
