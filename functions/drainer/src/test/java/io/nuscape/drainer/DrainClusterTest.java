@@ -80,7 +80,9 @@ class DrainClusterTest {
                     while (draining.get()) {
                         // run() stops on TRYAGAIN (a script's keys split between source and target) or any
                         // other unavailability; the schedule would start it again, as this loop does.
-                        d.run(shard, draining::get);
+                        if (d.run(shard, draining::get).stoppedBy().equals("redis_unavailable")) {
+                            pause(20); // not a busy loop on a 2-core machine
+                        }
                     }
                 }));
             }
@@ -119,6 +121,14 @@ class DrainClusterTest {
                     Thread.sleep(100);
                 }
             }
+        }
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
