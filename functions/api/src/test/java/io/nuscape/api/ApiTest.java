@@ -41,10 +41,15 @@ class ApiTest {
 
     @BeforeAll
     static void start() throws Exception {
+        start(TestRedis.url(), Map.of());
+    }
+
+    /** The handlers on the Redis of {@code redisUrl} with extra settings (ApiClusterTest: a Redis Cluster). */
+    static void start(String redisUrl, Map<String, String> redisSettings) throws Exception {
         TestDatabase db = TestPostgres.newDatabase("api");
         new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).migrate();
         Map<String, String> env = new HashMap<>();
-        env.put("NUSCAPE_REDIS_URL", TestRedis.url());
+        env.put("NUSCAPE_REDIS_URL", redisUrl);
         env.put("NUSCAPE_REDIS_PREFIX", TestRedis.uniquePrefix("api"));
         env.put("NUSCAPE_STREAM_SHARDS", "2");
         TestDatabase role = db.asRole("nuscape_api"); // the API's least-privileged role (V2 migration)
@@ -53,6 +58,7 @@ class ApiTest {
         env.put("NUSCAPE_DATABASE_PASSWORD", role.password());
         env.put("NUSCAPE_JWT_KEYS", TestKeys.keySet(KEY));
         env.put("NUSCAPE_LOG_LEVEL", "WARN");
+        env.putAll(redisSettings);
         Settings settings = Settings.from(env);
         api = new ApiHandler(settings);
         ingest = new IngestHandler(new IngestFunction(settings));

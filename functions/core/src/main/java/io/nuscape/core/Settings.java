@@ -48,7 +48,8 @@ public record Settings(
         int databasePrepareThreshold,
         int databaseValidateIdleSeconds,
         int databaseMaxLifetimeSeconds,
-        io.nuscape.core.control.RetentionLimits retentionLimits) {
+        io.nuscape.core.control.RetentionLimits retentionLimits,
+        int redisWaitReplicas) {
 
     /** Settings from the process environment. */
     public static Settings fromEnvironment() {
@@ -102,7 +103,8 @@ public record Settings(
                 new io.nuscape.core.control.RetentionLimits(
                         r.integer("NUSCAPE_RETENTION_MAX_DAYS_1M", 35, 14, 3660),
                         r.integer("NUSCAPE_RETENTION_MAX_DAYS_5M", 400, 90, 3660),
-                        r.integer("NUSCAPE_RETENTION_MAX_DAYS_60M", 1100, 400, 3660)));
+                        r.integer("NUSCAPE_RETENTION_MAX_DAYS_60M", 1100, 400, 3660)),
+                r.integer("NUSCAPE_REDIS_WAIT_REPLICAS", 0, 0, 16));
         if (!s.databaseUrl.startsWith("jdbc:postgresql://")) {
             throw new ConfigException("NUSCAPE_DATABASE_URL must be a JDBC URL starting with jdbc:postgresql://");
         }

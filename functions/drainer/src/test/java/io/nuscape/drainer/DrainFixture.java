@@ -58,14 +58,23 @@ final class DrainFixture implements AutoCloseable {
     }
 
     DrainFixture(String name, String redisUrl) throws SQLException {
+        this(name, redisUrl, false, 1, 0);
+    }
+
+    /**
+     * On a Redis Cluster ({@code cluster}) with the stream split in {@code shards}; {@code waitReplicas} > 0
+     * makes the queue wait for that many replicas before it accepts (NUSCAPE_REDIS_WAIT_REPLICAS).
+     */
+    DrainFixture(String name, String redisUrl, boolean cluster, int shards, int waitReplicas) throws SQLException {
         this.db = TestPostgres.newDatabase(name);
         new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).migrate();
         this.role = db.asRole("nuscape_drainer");
         this.database = new Database(role.jdbcUrl(), role.user(), role.password());
         this.redisUrl = redisUrl;
-        this.keys = new StreamKeys(TestRedis.uniquePrefix(name), 1);
-        this.redis = new RedisConnector(redisUrl, false, Duration.ofSeconds(2));
-        this.queue = new RedisEventQueue(redis, keys, Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 3600, 100_000);
+        this.keys = new StreamKeys(TestRedis.uniquePrefix(name), shards);
+        this.redis = new RedisConnector(redisUrl, cluster, Duration.ofSeconds(2));
+        this.queue = new RedisEventQueue(redis, keys, Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 3600, 100_000,
+                waitReplicas, 1000);
         this.stream = new RedisEventStream(redis, keys, 100_000);
     }
 
@@ -103,6 +112,13 @@ final class DrainFixture implements AutoCloseable {
                 events.size(), EventCodec.encode(events), "", "{}", validatedAt));
         assertEquals(EnqueueOutcome.Accepted.class, o.getClass());
         if (count) {
+            expect(device, events);
+        }
+    }
+
+    /** Adds events to the expected tally: they must be counted exactly once. */
+    void expect(UUID device, List<UsageEvent> events) {
+        synchronized (expected) {
             for (UsageEvent e : events) {
                 long[] t = expected.computeIfAbsent(device + "|" + e.key(), k -> new long[2]);
                 t[0]++;

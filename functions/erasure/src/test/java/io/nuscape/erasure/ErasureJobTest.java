@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lettuce.core.Range;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.nuscape.core.StructuredLog;
 import io.nuscape.core.control.Erasure;
 import io.nuscape.core.event.EventCodec;
@@ -58,13 +60,31 @@ class ErasureJobTest {
     PostgresControlPlaneStore control;
     ConnectionPool pool;
     PostgresRollupStore rollups;
-    RedisClient client;
-    RedisCommands<String, String> raw;
+    AbstractRedisClient client;
+    RedisClusterCommands<String, String> raw;
     UUID account;
     UUID erased;
     UUID kept;
 
     PostgresErasures erasures;
+
+    /** The Redis this class runs on; ErasureClusterTest runs the same tests on a Redis Cluster. */
+    String redisUrl() {
+        return TestRedis.url();
+    }
+
+    boolean cluster() {
+        return false;
+    }
+
+    int shards() {
+        return 1;
+    }
+
+    /** The stream shard of the test's account. */
+    int shard() {
+        return keys.shardOf(account);
+    }
 
     Database as(String role) {
         TestDatabase r = db.asRole(role);
@@ -80,16 +100,23 @@ class ErasureJobTest {
         Database api = as("nuscape_api");
         Database drainer = as("nuscape_drainer");
         erasures = new PostgresErasures(as("nuscape_erasure"));
-        keys = new StreamKeys(TestRedis.uniquePrefix("erasure"), 1);
-        redis = new RedisConnector(TestRedis.url(), false, Duration.ofSeconds(2));
+        keys = new StreamKeys(TestRedis.uniquePrefix("erasure"), shards());
+        redis = new RedisConnector(redisUrl(), cluster(), Duration.ofSeconds(2));
         queue = new RedisEventQueue(redis, keys, 1_000_000_000, 1_000_000, 3600, 100_000);
         stream = new RedisEventStream(redis, keys, 100_000);
         cache = new RedisControlPlaneCache(redis, keys);
         pool = new ConnectionPool(api, 2, 5000);
         control = new PostgresControlPlaneStore(pool);
         rollups = new PostgresRollupStore(drainer);
-        client = RedisClient.create(TestRedis.url());
-        raw = client.connect().sync();
+        if (cluster()) {
+            RedisClusterClient c = RedisClusterClient.create(redisUrl());
+            client = c;
+            raw = c.connect().sync();
+        } else {
+            RedisClient c = RedisClient.create(redisUrl());
+            client = c;
+            raw = c.connect().sync();
+        }
         account = control.createAccount("acme").accountId();
         erased = control.enrollDevice(account, "old phone", "android").deviceId();
         kept = control.enrollDevice(account, "laptop", "macos").deviceId();
@@ -157,12 +184,12 @@ class ErasureJobTest {
                 assertTrue(rs.getTimestamp(4) != null);
             }
         }
-        for (String key : new String[] {keys.stream(0), keys.deadLetters(0), keys.giveUps(0)}) {
+        for (String key : new String[] {keys.stream(shard()), keys.deadLetters(shard()), keys.giveUps(shard())}) {
             for (StreamMessage<String, String> m : raw.xrange(key, Range.create("-", "+"))) {
                 assertFalse(m.getBody().toString().contains(id), key + " still holds " + m.getBody());
             }
         }
-        assertEquals(List.of(keys.device(0, account, device)), raw.keys(keys.prefix() + "*" + id + "*"),
+        assertEquals(List.of(keys.device(shard(), account, device)), raw.keys(keys.prefix() + "*" + id + "*"),
                 "no Redis key names the device but its revocation (batch answers hold its event ids)");
         try (Connection c = db.connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM device_token_supersessions WHERE device_id = '" + id + "'")) {
@@ -175,7 +202,7 @@ class ErasureJobTest {
     void afterErasureNoTraceIsLeftOtherDevicesAreUntouchedAndLateEventsAreDropped() throws Exception {
         send(erased, 20, true);
         send(kept, 20, true);
-        drainer().drainUntilIdle(0);
+        drainer().drainUntilIdle(shard());
         String keptBefore = totals(kept);
         assertTrue(totals(erased).contains("usage_1m=") && !totals(erased).startsWith("usage_1m=0/"));
 
@@ -184,7 +211,7 @@ class ErasureJobTest {
         // Ingest refuses the device from now on...
         assertEquals(EnqueueOutcome.Revoked.class, send(erased, 1, false).getClass());
         // ...but entries queued just before the revocation are still in the stream.
-        raw.xadd(keys.stream(0), java.util.Map.of("v", "1", "acct", account.toString(), "dev", erased.toString(), "batch", "",
+        raw.xadd(keys.stream(shard()), java.util.Map.of("v", "1", "acct", account.toString(), "dev", erased.toString(), "batch", "",
                 "gen", "1", "recv", Long.toString(System.currentTimeMillis()), "n", "1",
                 "events", new String(EventCodec.encode(List.of(new UsageEvent(UUID.randomUUID().toString(), System.currentTimeMillis(), "app", "late", 5))))));
 
@@ -192,7 +219,7 @@ class ErasureJobTest {
         assertEquals(0, first.completed(), "an undrained entry of the device keeps the request pending");
         assertEquals("pending", control.erasure(account, e.erasureId()).orElseThrow().status());
 
-        assertEquals(0, drainer().drainUntilIdle(0).eventsCounted(), "the late events are dropped, not counted");
+        assertEquals(0, drainer().drainUntilIdle(shard()).eventsCounted(), "the late events are dropped, not counted");
         ErasureJob.Report second = job().run(() -> true);
         assertEquals(1, second.completed());
         Erasure done = control.erasure(account, e.erasureId()).orElseThrow();
@@ -208,7 +235,7 @@ class ErasureJobTest {
     void aRunKilledHalfwayIsFinishedByTheNextOne() throws Exception {
         send(erased, 60, true);
         send(kept, 10, false);
-        drainer().drainUntilIdle(0);
+        drainer().drainUntilIdle(shard());
         String keptBefore = totals(kept);
         Erasure e = control.requestErasure(account, erased).orElseThrow();
         cache.markErased(account, erased);

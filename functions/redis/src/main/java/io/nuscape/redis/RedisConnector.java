@@ -13,6 +13,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.resource.ClientResources;
@@ -86,6 +88,7 @@ public final class RedisConnector implements AutoCloseable {
                             .build());
                 }
                 StatefulRedisClusterConnection<String, byte[]> c = clusterClient.connect(CODEC);
+                openNodeConnections(c);
                 connection = c;
                 commands = c.sync();
             } else {
@@ -104,6 +107,79 @@ public final class RedisConnector implements AutoCloseable {
             return commands;
         } catch (RuntimeException e) {
             throw new QueueUnavailableException("cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort(), e);
+        }
+    }
+
+    /**
+     * The connection to the server that takes writes for a key: the standalone connection, or on a cluster
+     * the node connection of the master that serves the key's slot as far as this client knows (a stale
+     * view answers MOVED: {@link #refreshTopology()} and ask again). Commands sent on it go to that node
+     * only, which is what {@code WAIT} needs: it counts the replicas of the node it runs on.
+     */
+    StatefulRedisConnection<String, byte[]> writerFor(String key) {
+        commands();
+        StatefulConnection<String, byte[]> c = connection;
+        try {
+            if (c instanceof StatefulRedisClusterConnection<String, byte[]> cluster) {
+                int slot = SlotHash.getSlot(key);
+                RedisClusterNode node = cluster.getPartitions().getPartitionBySlot(slot);
+                if (node == null) {
+                    throw new QueueUnavailableException("no Redis node serves slot " + slot + " now", null);
+                }
+                // By address, not node id: the same connection the cluster connection routes the slot's
+                // commands on (and opened by openNodeConnections), not a second one per node.
+                return cluster.getConnection(node.getUri().getHost(), node.getUri().getPort());
+            }
+        } catch (RuntimeException e) {
+            throw new QueueUnavailableException("cannot connect to the Redis node of " + key, e);
+        }
+        if (c instanceof StatefulRedisConnection<String, byte[]> standalone) {
+            return standalone;
+        }
+        throw new QueueUnavailableException("the Redis connection was closed", null);
+    }
+
+    /**
+     * Lettuce opens the connection to a cluster node when the first command is routed to it, and with
+     * REJECT_COMMANDS rejects that command while the connection is still being made: the first request
+     * to each master would answer 503. Opening them all here, and waiting for them, avoids that. They are
+     * keyed by address: {@code getConnection(nodeId)} would open other ones.
+     */
+    private static void openNodeConnections(StatefulRedisClusterConnection<String, byte[]> c) {
+        for (RedisClusterNode node : c.getPartitions()) {
+            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.getSlots().isEmpty()) {
+                try {
+                    c.getConnection(node.getUri().getHost(), node.getUri().getPort());
+                } catch (RuntimeException e) {
+                    // A node down now: its slots answer 503 until it or its successor is reached.
+                }
+            }
+        }
+    }
+
+    private long lastRefreshNanos;
+
+    /**
+     * Reloads the cluster's slot map now (no-op when standalone), at most every 200 ms: after a failover or
+     * a slot migration every request in flight would otherwise ask at once.
+     */
+    void refreshTopology() {
+        RedisClusterClient c;
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (clusterClient == null || now - lastRefreshNanos < 200_000_000L) {
+                return;
+            }
+            lastRefreshNanos = now;
+            c = clusterClient;
+        }
+        try {
+            c.refreshPartitions();
+            if (connection instanceof StatefulRedisClusterConnection<String, byte[]> open) {
+                openNodeConnections(open); // a promoted replica, a migration target
+            }
+        } catch (RuntimeException e) {
+            // The next request asks again; until then it answers 503 at worst.
         }
     }
 

@@ -5,6 +5,7 @@ import io.nuscape.core.Settings;
 import io.nuscape.core.queue.EnqueueOutcome;
 import io.nuscape.core.queue.EnqueueRequest;
 import io.nuscape.core.queue.EventQueue;
+import io.nuscape.core.queue.QueueUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
@@ -23,14 +24,28 @@ public final class RedisEventQueue implements EventQueue {
     private final long backlogMaxEntries;
     private final int idempotencyTtlSeconds;
     private final long dlqMaxEntries;
+    private final int waitReplicas;
+    private final long waitTimeoutMs;
 
     public RedisEventQueue(RedisConnector redis, Settings settings) {
         this(redis, new StreamKeys(settings.redisPrefix(), settings.streamShards()), settings.defaultRateLimitPerMinute(),
-                settings.backlogMaxEntries(), settings.idempotencyTtlSeconds(), settings.dlqMaxEntries());
+                settings.backlogMaxEntries(), settings.idempotencyTtlSeconds(), settings.dlqMaxEntries(),
+                settings.redisWaitReplicas(), settings.redisTimeoutMs());
     }
 
     public RedisEventQueue(RedisConnector redis, StreamKeys keys, long defaultRatePerMinute, long backlogMaxEntries,
                            int idempotencyTtlSeconds, long dlqMaxEntries) {
+        this(redis, keys, defaultRatePerMinute, backlogMaxEntries, idempotencyTtlSeconds, dlqMaxEntries, 0, 0);
+    }
+
+    /**
+     * {@code waitReplicas} > 0: an accepted batch is acknowledged only once that many replicas of its
+     * shard's master have it ({@code WAIT}, at most {@code waitTimeoutMs}), else the request answers 503.
+     */
+    public RedisEventQueue(RedisConnector redis, StreamKeys keys, long defaultRatePerMinute, long backlogMaxEntries,
+                           int idempotencyTtlSeconds, long dlqMaxEntries, int waitReplicas, long waitTimeoutMs) {
+        this.waitReplicas = waitReplicas;
+        this.waitTimeoutMs = waitTimeoutMs;
         this.redis = redis;
         this.keys = keys;
         this.defaultRatePerMinute = defaultRatePerMinute;
@@ -70,7 +85,29 @@ public final class RedisEventQueue implements EventQueue {
             RUN,
             ascii(Long.toString(r.validatedAt())),
         };
-        List<Object> reply = run(k, argv);
+        List<Object> reply;
+        if (waitReplicas > 0) {
+            LuaScript.Replicated<List<Object>> done = SCRIPT.runAndWait(redis, ScriptOutputType.MULTI, k, waitReplicas,
+                    waitTimeoutMs, argv);
+            reply = done.result();
+            String status = text(reply, 0);
+            if ((status.equals("ok") || status.equals("duplicate")) && done.replicas() < waitReplicas) {
+                // Replication is asynchronous: the entry is on the master but could vanish with it. The
+                // client is told 503 and retries with the same batch_id; if the entry survives, the
+                // idempotency record (written by the same script, replicated with it) answers "duplicate":
+                // true, and if only the entry survived without the record, the drainer's per-event dedupe
+                // still counts each event once. A duplicate is held to the same rule: its first answer
+                // may itself have been this 503.
+                throw new QueueUnavailableException("only " + done.replicas() + " of " + waitReplicas
+                        + " Redis replicas acknowledged the batch within " + waitTimeoutMs + " ms", null);
+            }
+        } else {
+            reply = run(k, argv);
+        }
+        return outcome(reply);
+    }
+
+    private static EnqueueOutcome outcome(List<Object> reply) {
         String status = text(reply, 0);
         return switch (status) {
             case "ok" -> new EnqueueOutcome.Accepted(text(reply, 1));

@@ -2,6 +2,7 @@ package io.nuscape.local;
 
 import io.nuscape.postgres.Database;
 import io.nuscape.testkit.FreePort;
+import io.nuscape.testkit.RedisBinary;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +13,6 @@ import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import redis.embedded.core.ExecutableProvider;
 
 /**
  * The servers of a local stack: the Postgres and Redis named by {@code NUSCAPE_DATABASE_URL} /
@@ -74,7 +74,7 @@ final class LocalServers implements AutoCloseable {
             if (new File("/usr/bin/setsid").canExecute()) {
                 command.add("/usr/bin/setsid");
             }
-            command.addAll(List.of(redisBinary(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+            command.addAll(List.of(RedisBinary.path(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                     "--dir", redisData.toAbsolutePath().toString(), "--appendonly", "yes", "--appendfsync", "always",
                     "--save", "", "--maxmemory-policy", "noeviction",
                     "--pidfile", pidFile.toAbsolutePath().toString()));
@@ -91,17 +91,6 @@ final class LocalServers implements AutoCloseable {
             redisUrl = "redis://127.0.0.1:" + port;
         }
         return new LocalServers(redisUrl, db, pg, rs);
-    }
-
-    /** A redis-server on the PATH, else the one the embedded-redis package ships for this platform. */
-    private static String redisBinary() throws IOException {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            File candidate = new File(dir, "redis-server");
-            if (candidate.canExecute()) {
-                return candidate.getAbsolutePath();
-            }
-        }
-        return ExecutableProvider.newJarResourceProvider().get().getAbsolutePath();
     }
 
     /** Stops embedded servers cleanly: Redis flushes its append-only file, Postgres shuts down. */
