@@ -54,26 +54,42 @@ public final class TcpProxy implements AutoCloseable {
         if (server != null) {
             return;
         }
-        try {
-            // Reuse must be set before binding: connections just cut leave the port in TIME_WAIT.
-            ServerSocket s = new ServerSocket();
-            s.setReuseAddress(true);
-            s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
-            server = s;
-            Thread acceptor = new Thread(() -> accept(s), "tcp-proxy-" + port);
-            acceptor.setDaemon(true);
-            acceptor.start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot listen on " + port, e);
+        // Reuse must be set before binding: connections just cut leave the port in TIME_WAIT. A connection the
+        // kernel was still closing can hold the port a moment longer: try again for a few seconds.
+        IOException last = null;
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try {
+                ServerSocket s = new ServerSocket();
+                s.setReuseAddress(true);
+                s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+                server = s;
+                Thread acceptor = new Thread(() -> accept(s), "tcp-proxy-" + port);
+                acceptor.setDaemon(true);
+                acceptor.start();
+                return;
+            } catch (IOException e) {
+                last = e;
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
+        throw new IllegalStateException("cannot listen on " + port, last);
     }
 
     private void accept(ServerSocket s) {
         while (!s.isClosed()) {
             try {
                 Socket client = s.accept();
+                sockets.add(client); // at once: a cut racing this accept must close it too
+                if (s.isClosed()) {
+                    client.close();
+                    return;
+                }
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-                sockets.add(client);
                 sockets.add(upstream);
                 pipe(client, upstream);
                 pipe(upstream, client);
