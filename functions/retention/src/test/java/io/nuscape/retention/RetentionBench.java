@@ -15,10 +15,10 @@ import io.nuscape.redis.RedisConnector;
 import io.nuscape.redis.RedisEventQueue;
 import io.nuscape.redis.RedisEventStream;
 import io.nuscape.redis.StreamKeys;
+import io.nuscape.testkit.DurablePostgres;
 import io.nuscape.testkit.EmbeddedRedis;
 import io.nuscape.testkit.FreePort;
 import io.nuscape.testkit.RollupLoader;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
@@ -41,9 +42,12 @@ public final class RetentionBench {
     public static void main(String[] args) throws Exception {
         long target = args.length > 0 ? Long.parseLong(args[0]) : 30_000_000L;
         try (EmbeddedRedis redisServer = EmbeddedRedis.start();
-             EmbeddedPostgres pg = EmbeddedPostgres.builder().setPort(FreePort.pick()).setServerConfig("shared_buffers", "2GB")
-                     .setServerConfig("max_wal_size", "8GB").setServerConfig("checkpoint_timeout", "30min").start()) {
-            Database db = new Database(pg.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
+             DurablePostgres pg = DurablePostgres.start(Map.of("shared_buffers", "2GB", "max_wal_size", "8GB",
+                     "checkpoint_timeout", "30min"))) {
+            Database db = new Database(pg.jdbcUrl(), "postgres", "postgres");
+            try (var c = db.connect()) {
+                System.out.println("bench retention: postgres as it reports: " + DurablePostgres.durability(c));
+            }
             Migrator migrator = new Migrator(db);
             migrator.migrate();
             Instant now = Instant.now();

@@ -10,10 +10,10 @@ import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.TokenIssuer;
 import io.nuscape.postgres.Database;
 import io.nuscape.postgres.Migrator;
+import io.nuscape.testkit.DurablePostgres;
 import io.nuscape.testkit.EmbeddedRedis;
 import io.nuscape.testkit.FreePort;
 import io.nuscape.testkit.RollupLoader;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -45,11 +45,12 @@ public final class QueryBench {
         long target = args.length > 0 ? Long.parseLong(args[0]) : 20_000_000L;
         int queries = args.length > 1 ? Integer.parseInt(args[1]) : 400;
         try (EmbeddedRedis redis = EmbeddedRedis.start();
-             EmbeddedPostgres pg = EmbeddedPostgres.builder().setPort(FreePort.pick())
-                     .setServerConfig("shared_buffers", "2GB").setServerConfig("max_wal_size", "8GB")
-                     .setServerConfig("maintenance_work_mem", "1GB").setServerConfig("work_mem", "64MB")
-                     .setServerConfig("checkpoint_timeout", "30min").start()) {
-            Database db = new Database(pg.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
+             DurablePostgres pg = DurablePostgres.start(Map.of("shared_buffers", "2GB", "max_wal_size", "8GB",
+                     "maintenance_work_mem", "1GB", "work_mem", "64MB", "checkpoint_timeout", "30min"))) {
+            Database db = new Database(pg.jdbcUrl(), "postgres", "postgres");
+            try (var c = db.connect()) {
+                System.out.println("bench query: postgres as it reports: " + DurablePostgres.durability(c));
+            }
             new Migrator(db).migrate();
             Random rnd = new Random(5);
             UUID[] accounts = new UUID[ACCOUNTS];

@@ -14,9 +14,9 @@ import io.nuscape.redis.RedisConnector;
 import io.nuscape.redis.RedisEventQueue;
 import io.nuscape.redis.RedisEventStream;
 import io.nuscape.redis.StreamKeys;
+import io.nuscape.testkit.DurablePostgres;
 import io.nuscape.testkit.EmbeddedRedis;
 import io.nuscape.testkit.FreePort;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -53,19 +53,20 @@ public final class DrainBench {
         double duplicateShare = 0.01;
 
         try (EmbeddedRedis redisServer = EmbeddedRedis.start();
-             EmbeddedPostgres pg = EmbeddedPostgres.builder().setPort(FreePort.pick())
-                     .setServerConfig("shared_buffers", "512MB")
-                     .setServerConfig("max_wal_size", "4GB")
-                     .setServerConfig("checkpoint_timeout", "30min")
-                     .start()) {
-            Database db = new Database(pg.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
+             DurablePostgres pg = DurablePostgres.start(Map.of("shared_buffers", "512MB", "max_wal_size", "4GB",
+                     "checkpoint_timeout", "30min"))) {
+            Database db = new Database(pg.jdbcUrl(), "postgres", "postgres");
+            String durability;
+            try (var c = db.connect()) {
+                durability = DurablePostgres.durability(c);
+            }
             new Migrator(db).migrate();
             StreamKeys streamKeys = new StreamKeys("bench", 1);
             RedisConnector redis = new RedisConnector(redisServer.url(), false, Duration.ofSeconds(5));
             RedisEventQueue queue = new RedisEventQueue(redis, streamKeys, Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 3600, 1_000_000);
             RedisEventStream stream = new RedisEventStream(redis, streamKeys, 1_000_000);
-            System.out.printf("bench drain: events=%d batch=%d devices=%d keys=%d drainers=%d read_entries=%d duplicates=%.0f%% (postgres fsync on)%n",
-                    events, batch, devices, keys, drainers, readEntries, duplicateShare * 100);
+            System.out.printf("bench drain: events=%d batch=%d devices=%d keys=%d drainers=%d read_entries=%d duplicates=%.0f%%; postgres as it reports: %s%n",
+                    events, batch, devices, keys, drainers, readEntries, duplicateShare * 100, durability);
 
             // Generate and enqueue, keeping an independent tally: per (device, key) and per (device, key, hour).
             Random rnd = new Random(7);
@@ -145,8 +146,12 @@ public final class DrainBench {
             // The physical limit: the same rows, the same statement shape, the same batch size, a fresh table
             // indexed like event_dedupe.
             double rawPerS = rawInsert(db, sent, readEntries * batch, rnd);
-            System.out.printf("drain: events_per_s=%.0f raw_insert_rows_per_s=%.0f ratio=%.2f exact=%s%n",
-                    eventsPerS, rawPerS, eventsPerS / rawPerS, exact);
+            String fsync;
+            try (var c = db.connect()) {
+                fsync = DurablePostgres.show(c, "fsync");
+            }
+            System.out.printf("drain: events_per_s=%.0f raw_insert_rows_per_s=%.0f ratio=%.2f exact=%s fsync=%s%n",
+                    eventsPerS, rawPerS, eventsPerS / rawPerS, exact, fsync);
             redis.close();
             if (!exact) {
                 System.exit(1);

@@ -7,9 +7,9 @@ import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.TokenIssuer;
 import io.nuscape.postgres.Database;
 import io.nuscape.postgres.Migrator;
+import io.nuscape.testkit.DurablePostgres;
 import io.nuscape.testkit.EmbeddedRedis;
 import io.nuscape.testkit.FreePort;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +33,8 @@ public final class ColdStartBench {
         String probeDir = args[0];
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         try (EmbeddedRedis redis = EmbeddedRedis.start();
-             EmbeddedPostgres pg = EmbeddedPostgres.builder().setPort(FreePort.pick()).start()) {
-            Database db = new Database(pg.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
+             DurablePostgres pg = DurablePostgres.start(java.util.Map.of())) {
+            Database db = new Database(pg.jdbcUrl(), "postgres", "postgres");
             new Migrator(db).migrate();
             String keys = "[{\"kid\":\"cold\",\"alg\":\"HS256\",\"secret\":\"Y29sZHN0YXJ0LWJlbmNoLWtleS0wMDAwMDAwMDAwMDAwMA\"}]";
             TokenIssuer issuer = new TokenIssuer(KeySource.of(KeySet.parse(keys)), Optional.empty(), "nuscape", "nuscape");

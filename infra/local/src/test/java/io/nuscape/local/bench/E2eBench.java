@@ -59,6 +59,9 @@ public final class E2eBench {
             // Pacing: each connection waits so that together they offer `rate` events/s (0: as fast as possible).
             double delayMs = rate <= 0 ? 0 : connections * 50 * 1000.0 / rate;
             Files.writeString(script, luaScript(tokens, delayMs));
+            try (var c = runtime.database().connect()) {
+                System.out.println("bench e2e: postgres as it reports: " + io.nuscape.testkit.DurablePostgres.durability(c));
+            }
             System.out.printf("bench e2e: %s, wrk -t2 -c%d for %d s, batches of 50 events, 200 devices, offered %s events/s; probe every 250 ms%n",
                     runtime.baseUrl(), connections, seconds, rate <= 0 ? "unlimited" : Integer.toString(rate));
 

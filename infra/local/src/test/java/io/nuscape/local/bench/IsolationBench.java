@@ -56,6 +56,9 @@ public final class IsolationBench {
             String hostileToken = issuer.issue(hostile, UUID.randomUUID().toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(2));
             HttpClient http = HttpClient.newHttpClient();
             String url = runtime.baseUrl() + "/api/v1/events/batch";
+            try (var c = runtime.database().connect()) {
+                System.out.println("bench isolation: postgres as it reports: " + io.nuscape.testkit.DurablePostgres.durability(c));
+            }
             System.out.printf("bench isolation: %s; default rate limit; reference %d s without the hostile device, then %d s with it%n",
                     runtime.baseUrl(), baselineSeconds, seconds);
 
