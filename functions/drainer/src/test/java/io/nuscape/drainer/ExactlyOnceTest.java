@@ -493,6 +493,36 @@ class ExactlyOnceTest {
         f.assertExactTotals();
     }
 
+    /**
+     * A drainer and a revocation of the same device serialize on the device's row: a revocation committed
+     * while the drain transaction waited is seen by it, so its events are dropped and no row of the device is
+     * committed behind the erasure's back.
+     */
+    @Test
+    void aDrainAndARevocationOfTheSameDeviceSerialize() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        try (Connection c = f.db.connect(); var s = c.createStatement()) {
+            s.execute("INSERT INTO accounts (account_id, name) VALUES ('" + account + "', 'lock')");
+            s.execute("INSERT INTO devices (device_id, account_id, name, platform) VALUES ('" + device + "', '" + account + "', 'd', 'ios')");
+        }
+        f.enqueue(account, device, List.of(event("raced", now(), 1)), false);
+        try (Connection api = f.db.connect()) {
+            api.setAutoCommit(false);
+            try (var s = api.createStatement()) {
+                s.execute("UPDATE devices SET revoked_at = now() WHERE device_id = '" + device + "'"); // the revocation, uncommitted
+            }
+            var drain = java.util.concurrent.CompletableFuture.supplyAsync(() -> f.drainer("c", SOON).drainUntilIdle(0));
+            Thread.sleep(500);
+            assertTrue(!drain.isDone(), "the drain waits for the revocation's transaction");
+            api.commit();
+            CycleReport r = drain.get(30, TimeUnit.SECONDS);
+            assertEquals(0, r.eventsCounted());
+            assertEquals(1, r.dropped(), "it saw the committed revocation");
+        }
+        assertEquals(0, f.count("SELECT count(*) FROM usage_1m WHERE device_id = '" + device + "'"));
+    }
+
     @Test
     void trimmingRemovesOnlyAcknowledgedEntries() throws Exception {
         UUID account = UUID.randomUUID();

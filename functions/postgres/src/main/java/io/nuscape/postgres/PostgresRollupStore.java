@@ -33,9 +33,16 @@ import java.util.UUID;
  * connection that died while idle costs a reconnect, never a failed batch.
  */
 public final class PostgresRollupStore implements RollupStore, AutoCloseable {
+    /**
+     * The devices' rows, locked for the transaction (in id order, so drainers never deadlock): a revocation
+     * (an UPDATE of the row) then waits for this transaction, or this one for it, so rows of a device are
+     * never committed by a drainer that saw it before its revocation after the erasure looked for them.
+     * NO KEY UPDATE, not SHARE: the same transaction updates last_seen_at, and a shared lock would have to
+     * be upgraded, which two drainers could deadlock on.
+     */
     private static final String DEVICES = """
             SELECT device_id, account_id, revoked_at IS NOT NULL OR erased_at IS NOT NULL
-            FROM devices WHERE device_id = ANY (?)""";
+            FROM devices WHERE device_id = ANY (?) ORDER BY device_id FOR NO KEY UPDATE""";
     private static final String DEDUPE = """
             INSERT INTO event_dedupe (device_id, event_id)
             SELECT * FROM unnest(?::uuid[], ?::uuid[])
