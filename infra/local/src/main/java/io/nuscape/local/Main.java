@@ -76,7 +76,7 @@ public final class Main {
         System.out.println();
         System.out.println("Ingest a batch (run it twice: the second answer says \"duplicate\": true):");
         String body = "{\"batch_id\":\"" + UUID.nameUUIDFromBytes(demo.deviceId().toString().getBytes()) + "\",\"events\":[{\"event_id\":\""
-                + UUID.nameUUIDFromBytes((demo.deviceId() + "-1").getBytes()) + "\",\"ts\":\"" + Instant.now() + "\",\"kind\":\"app\","
+                + io.nuscape.core.event.EventIds.v7(System.currentTimeMillis()) + "\",\"ts\":\"" + Instant.now() + "\",\"kind\":\"app\","
                 + "\"key\":\"com.android.chrome\",\"duration_ms\":60000}]}";
         System.out.println("  curl -sS -X POST " + url + "/api/v1/events/batch -H 'Authorization: Bearer " + demo.deviceToken()
                 + "' -H 'Content-Type: application/json' -d '" + body + "'");

@@ -2,6 +2,7 @@ package io.nuscape.drainer.bench;
 
 import io.nuscape.core.StructuredLog;
 import io.nuscape.core.event.EventCodec;
+import io.nuscape.core.event.EventIds;
 import io.nuscape.core.event.UsageEvent;
 import io.nuscape.core.queue.EnqueueRequest;
 import io.nuscape.drainer.CycleReport;
@@ -103,7 +104,7 @@ public final class DrainBench {
                     }
                     long ts = start + (long) (rnd.nextDouble() * (end - start));
                     long duration = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(180_000);
-                    UsageEvent e = new UsageEvent(new UUID(rnd.nextLong(), rnd.nextLong()).toString(), ts, "app", "com.example.app" + rnd.nextInt(keys), duration);
+                    UsageEvent e = new UsageEvent(EventIds.v7(ts, rnd).toString(), ts, "app", "com.example.app" + rnd.nextInt(keys), duration);
                     b.add(e);
                     history.add(e);
                     long[] t = tally.computeIfAbsent(deviceIds[d] + "|" + e.key(), k -> new long[2]);
@@ -206,7 +207,8 @@ public final class DrainBench {
                     int n = Math.min(perStatement, rows - done);
                     UUID[][] pairs = new UUID[n][];
                     for (int i = 0; i < n; i++) {
-                        pairs[i] = new UUID[] {devicePool[rnd.nextInt(devicePool.length)], new UUID(rnd.nextLong(), rnd.nextLong())};
+                        // The same id form as the drained events (UUIDv7, the form clients are told to use).
+                        pairs[i] = new UUID[] {devicePool[rnd.nextInt(devicePool.length)], EventIds.v7(System.currentTimeMillis(), rnd)};
                     }
                     Arrays.sort(pairs, Comparator.<UUID[], UUID>comparing(a -> a[0]).thenComparing(a -> a[1]));
                     UUID[] d = new UUID[n];

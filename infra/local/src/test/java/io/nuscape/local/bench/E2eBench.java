@@ -185,12 +185,17 @@ public final class E2eBench {
                 local function uuid()
                   return hex4() .. hex4() .. "-" .. hex4() .. "-4" .. string.sub(hex4(), 2) .. "-a" .. string.sub(hex4(), 2) .. "-" .. hex4() .. hex4() .. hex4()
                 end
+                -- UUIDv7 (RFC 9562), the event ids clients are told to use: the time in milliseconds first.
+                local function uuid7(ms)
+                  local t = string.format("%%012x", ms)
+                  return string.sub(t, 1, 8) .. "-" .. string.sub(t, 9, 12) .. "-7" .. string.sub(hex4(), 2) .. "-a" .. string.sub(hex4(), 2) .. "-" .. hex4() .. hex4() .. hex4()
+                end
                 function request()
                   counter = counter + 1
                   local now = os.time() * 1000
                   local events = {}
                   for i = 1, 50 do
-                    events[i] = '{"event_id":"' .. uuid() .. '","ts":' .. (now - math.random(0, 50000)) .. ',"kind":"app","key":"app.k' .. math.random(0, 29) .. '","duration_ms":' .. math.random(0, 5000) .. '}'
+                    events[i] = '{"event_id":"' .. uuid7(now) .. '","ts":' .. (now - math.random(0, 50000)) .. ',"kind":"app","key":"app.k' .. math.random(0, 29) .. '","duration_ms":' .. math.random(0, 5000) .. '}'
                   end
                   local body = '{"batch_id":"' .. uuid() .. '","events":[' .. table.concat(events, ",") .. ']}'
                   local token = tokens[(counter %% #tokens) + 1]

@@ -2,6 +2,7 @@ package io.nuscape.local.bench;
 
 import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.TokenIssuer;
+import io.nuscape.core.event.EventIds;
 import io.nuscape.local.LocalRuntime;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -69,7 +70,7 @@ public final class IsolationBench {
                     StringBuilder events = new StringBuilder();
                     long now = System.currentTimeMillis();
                     for (int i = 0; i < 50; i++) {
-                        events.append(i == 0 ? "" : ",").append("{\"event_id\":\"").append(UUID.randomUUID()).append("\",\"ts\":").append(now - i * 100)
+                        events.append(i == 0 ? "" : ",").append("{\"event_id\":\"").append(EventIds.v7(now)).append("\",\"ts\":").append(now - i * 100)
                                 .append(",\"kind\":\"app\",\"key\":\"victim.k").append(i % 10).append("\",\"duration_ms\":").append(1000 + i).append('}');
                     }
                     post(http, url, victimTokens.get(n++ % victimTokens.size()), "{\"events\":[" + events + "]}");
@@ -87,7 +88,7 @@ public final class IsolationBench {
                     StringBuilder events = new StringBuilder();
                     long start = System.currentTimeMillis() - 25 * 3_600_000L;
                     for (int i = 0; i < 1000; i++) {
-                        events.append(i == 0 ? "" : ",").append("{\"event_id\":\"").append(UUID.randomUUID()).append("\",\"ts\":").append(start + i)
+                        events.append(i == 0 ? "" : ",").append("{\"event_id\":\"").append(EventIds.v7(System.currentTimeMillis())).append("\",\"ts\":").append(start + i)
                                 .append(",\"kind\":\"screen\",\"key\":\"hostile.").append(key++).append("\",\"duration_ms\":86400000}");
                     }
                     HttpResponse<String> r = post(http, url, hostileToken, "{\"events\":[" + events + "]}");
@@ -169,7 +170,7 @@ public final class IsolationBench {
             while (System.currentTimeMillis() < end) {
                 String key = prefix + (n++);
                 long t0 = System.currentTimeMillis();
-                HttpResponse<String> r = post(http, url, token, "{\"events\":[{\"event_id\":\"" + UUID.randomUUID() + "\",\"ts\":" + t0
+                HttpResponse<String> r = post(http, url, token, "{\"events\":[{\"event_id\":\"" + EventIds.v7(t0) + "\",\"ts\":" + t0
                         + ",\"kind\":\"app\",\"key\":\"" + key + "\",\"duration_ms\":0}]}");
                 if (r != null && r.statusCode() == 202) {
                     sentAt.put(key, t0);
