@@ -13,6 +13,6 @@ import java.time.Duration;
 public record DrainOptions(int batchEntries, Duration block, Duration claimIdle, int maxFailures, long maxRowsPerTransaction) {
     public static DrainOptions from(Settings s) {
         return new DrainOptions(s.drainBatchEntries(), Duration.ofMillis(s.drainBlockMs()),
-                Duration.ofMillis(s.drainClaimIdleMs()), s.drainMaxDeliveries(), s.drainMaxRowsPerTransaction());
+                Duration.ofMillis(s.drainClaimIdleMs()), s.drainMaxFailures(), s.drainMaxRowsPerTransaction());
     }
 }

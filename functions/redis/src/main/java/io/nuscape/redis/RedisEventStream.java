@@ -147,18 +147,14 @@ public final class RedisEventStream implements EventStream {
 
     @Override
     public void deadLetter(int shard, Map<String, String> record) {
-        String entryId = "";
-        byte[][] argv = new byte[3 + record.size() * 2][];
-        argv[0] = GROUP.getBytes(StandardCharsets.UTF_8);
-        argv[1] = entryId.getBytes(StandardCharsets.UTF_8);
-        argv[2] = Long.toString(dlqMaxEntries).getBytes(StandardCharsets.UTF_8);
-        int i = 3;
+        byte[][] argv = new byte[1 + record.size() * 2][];
+        argv[0] = Long.toString(dlqMaxEntries).getBytes(StandardCharsets.UTF_8);
+        int i = 1;
         for (Map.Entry<String, String> e : record.entrySet()) {
             argv[i++] = e.getKey().getBytes(StandardCharsets.UTF_8);
             argv[i++] = String.valueOf(e.getValue()).getBytes(StandardCharsets.UTF_8);
         }
-        DEAD_LETTER.run(redis, ScriptOutputType.INTEGER,
-                new String[] {keys.deadLetters(shard), keys.stream(shard), keys.stats(shard)}, argv);
+        DEAD_LETTER.run(redis, ScriptOutputType.INTEGER, new String[] {keys.deadLetters(shard), keys.stats(shard)}, argv);
     }
 
     /**
