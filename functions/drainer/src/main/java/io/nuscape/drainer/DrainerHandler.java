@@ -6,12 +6,17 @@ import io.nuscape.core.Json;
 import io.nuscape.core.Settings;
 import io.nuscape.core.StructuredLog;
 import io.nuscape.core.internal.SecretsClient;
+import io.nuscape.core.queue.IngestRuleReconciler;
 import io.nuscape.core.queue.QueueUnavailableException;
 import io.nuscape.core.stream.StreamStats;
+import io.nuscape.postgres.ConnectionPool;
 import io.nuscape.postgres.Database;
+import io.nuscape.postgres.PostgresIngestRules;
 import io.nuscape.postgres.PostgresRollupStore;
 import io.nuscape.redis.RedisConnector;
+import io.nuscape.redis.RedisControlPlaneCache;
 import io.nuscape.redis.RedisEventStream;
+import io.nuscape.redis.StreamKeys;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,15 +24,22 @@ import java.util.Map;
 
 /**
  * Lambda entry point of DrainerFunction, fired every minute by an EventBridge schedule whose input names
- * the shard ({@code {"shard": 0}}). Drains until the invocation's remaining time falls under the safety
- * margin, then logs one summary and the same figures as CloudWatch Embedded Metric Format.
+ * the shard ({@code {"shard": 0}}). First brings the shard's copy of the ingest rules in line with Postgres
+ * ({@link IngestRuleReconciler}, for at most {@link #RECONCILE_BUDGET_MS} of the invocation), then drains
+ * until the invocation's remaining time falls under the safety margin, then logs one summary and the same
+ * figures as CloudWatch Embedded Metric Format.
  */
 public final class DrainerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>>, AutoCloseable {
     private final Settings settings;
     private final RedisConnector redis;
     private final RedisEventStream stream;
     private final PostgresRollupStore store;
+    private final ConnectionPool rulesPool;
+    private final IngestRuleReconciler reconciler;
     private final StructuredLog log;
+
+    /** A full rewrite of the rules after Redis lost them goes on over several invocations rather than starve the drain. */
+    static final long RECONCILE_BUDGET_MS = 10_000;
 
     public DrainerHandler() {
         this(Settings.fromEnvironment());
@@ -37,7 +49,11 @@ public final class DrainerHandler implements RequestHandler<Map<String, Object>,
         this.settings = settings;
         this.redis = new RedisConnector(settings);
         this.stream = new RedisEventStream(redis, settings);
-        this.store = new PostgresRollupStore(Database.fromSettings(settings, () -> SecretsClient.create(settings)));
+        Database database = Database.fromSettings(settings, () -> SecretsClient.create(settings));
+        this.store = new PostgresRollupStore(database);
+        this.rulesPool = new ConnectionPool(database, 1, 1000);
+        this.reconciler = new IngestRuleReconciler(new PostgresIngestRules(rulesPool),
+                new RedisControlPlaneCache(redis, new StreamKeys(settings.redisPrefix(), settings.streamShards())));
         this.log = new StructuredLog("drainer", settings.logLevel());
     }
 
@@ -48,7 +64,9 @@ public final class DrainerHandler implements RequestHandler<Map<String, Object>,
                 ? context.getLogStreamName().replaceAll("[^A-Za-z0-9]", "").substring(0, Math.min(40, context.getLogStreamName().replaceAll("[^A-Za-z0-9]", "").length()))
                 : ProcessHandle.current().pid());
         long margin = settings.drainSafetyMarginMs();
+        IngestRuleReconciler.Report rules = reconcile(shard, context, margin);
         StreamDrainer drainer = new StreamDrainer(stream, store, DrainOptions.from(settings), consumer, log, Clock.systemUTC());
+        List<Integer> retired = shard == 0 ? drainRetiredShards(drainer, context, margin) : List.of();
         CycleReport report = drainer.run(shard, () -> context == null || context.getRemainingTimeInMillis() > margin);
         StreamStats stats = null;
         try {
@@ -67,6 +85,9 @@ public final class DrainerHandler implements RequestHandler<Map<String, Object>,
         summary.put("stream_pending", stats == null ? null : stats.pending());
         summary.put("stream_undelivered", stats == null ? null : stats.undelivered());
         summary.put("stopped_by", report.stoppedBy());
+        summary.put("retired_shards_drained", retired);
+        summary.put("rules_devices_rewritten", rules == null ? null : rules.devices());
+        summary.put("rules_full_rewrite", rules == null ? null : rules.fullPass() ? (rules.complete() ? "done" : "continues") : "no");
         log.info("drain run", summary);
         System.out.println(Json.write(embeddedMetrics(shard, summary)));
         if (stats == null) {
@@ -77,8 +98,55 @@ public final class DrainerHandler implements RequestHandler<Map<String, Object>,
         return summary;
     }
 
+    /**
+     * Shard 0's invocation also drains the streams of shards a larger NUSCAPE_STREAM_SHARDS used before,
+     * until each is idle or {@link #RETIRED_SHARD_SLICE_MS} passed, invocation after invocation until they are
+     * empty: what they hold was accepted (202) and is owed.
+     */
+    private List<Integer> drainRetiredShards(StreamDrainer drainer, Context context, long margin) {
+        List<Integer> retired;
+        try {
+            retired = stream.retiredShardsWithEntries();
+        } catch (QueueUnavailableException e) {
+            return List.of(); // the drain of the shard itself reports Redis as unreachable
+        }
+        for (int k : retired) {
+            long until = System.currentTimeMillis() + RETIRED_SHARD_SLICE_MS;
+            CycleReport r = drainer.runUntilIdle(k, () -> System.currentTimeMillis() < until
+                    && (context == null || context.getRemainingTimeInMillis() > margin));
+            var fields = new LinkedHashMap<String, Object>();
+            fields.put("retired_shard", k);
+            fields.put("events_drained", r.eventsCounted());
+            fields.put("stopped_by", r.stoppedBy());
+            log.info("retired shard drained", fields);
+        }
+        return retired;
+    }
+
+    static final long RETIRED_SHARD_SLICE_MS = 10_000;
+
+    /**
+     * Failures are logged and the drain goes on: draining never waits for the copy (the drainer checks
+     * revocations in Postgres itself), and the next invocation tries again.
+     */
+    private IngestRuleReconciler.Report reconcile(int shard, Context context, long margin) {
+        long until = System.currentTimeMillis() + RECONCILE_BUDGET_MS;
+        try {
+            return reconciler.run(shard, () -> System.currentTimeMillis() < until
+                    && (context == null || context.getRemainingTimeInMillis() > margin));
+        } catch (Exception e) {
+            rulesPool.closeIdle();
+            var fields = new LinkedHashMap<String, Object>();
+            fields.put("shard", shard);
+            fields.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+            log.warn("ingest rules not reconciled; retried next invocation", fields);
+            return null;
+        }
+    }
+
     @Override
     public void close() {
+        rulesPool.close();
         store.close();
         redis.close();
     }

@@ -48,6 +48,15 @@ public final class StreamDrainer {
 
     /** Cycles while {@code keepGoing} says so or until Redis or Postgres fails; trims what is acknowledged as it goes. */
     public CycleReport run(int shard, BooleanSupplier keepGoing) {
+        return loop(shard, keepGoing, false);
+    }
+
+    /** As {@link #run}, but returns as soon as a cycle finds nothing to do: for a stream nobody writes any more. */
+    public CycleReport runUntilIdle(int shard, BooleanSupplier keepGoing) {
+        return loop(shard, keepGoing, true);
+    }
+
+    private CycleReport loop(int shard, BooleanSupplier keepGoing, boolean untilIdle) {
         CycleReport total = CycleReport.EMPTY;
         long lastTrim = clock.millis();
         try {
@@ -55,7 +64,7 @@ public final class StreamDrainer {
             while (keepGoing.getAsBoolean()) {
                 CycleReport r = cycle(shard);
                 total = total.plus(r);
-                if (!r.stoppedBy().isEmpty()) {
+                if (!r.stoppedBy().isEmpty() || (untilIdle && r.idle())) {
                     break;
                 }
                 if (clock.millis() - lastTrim > 5_000) {

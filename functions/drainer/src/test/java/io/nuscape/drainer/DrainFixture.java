@@ -154,6 +154,21 @@ final class DrainFixture implements AutoCloseable {
         }
     }
 
+    /** The environment a DrainerHandler needs to drain this fixture's stream as the drainer's role. */
+    Map<String, String> handlerEnvironment() {
+        Map<String, String> env = new HashMap<>();
+        env.put("NUSCAPE_REDIS_URL", redisUrl);
+        env.put("NUSCAPE_REDIS_PREFIX", keys.prefix());
+        env.put("NUSCAPE_STREAM_SHARDS", Integer.toString(keys.shards()));
+        env.put("NUSCAPE_DATABASE_URL", role.jdbcUrl());
+        env.put("NUSCAPE_DATABASE_USER", role.user());
+        env.put("NUSCAPE_DATABASE_PASSWORD", role.password());
+        env.put("NUSCAPE_DRAIN_BLOCK_MS", "20");
+        env.put("NUSCAPE_DRAIN_SAFETY_MARGIN_MS", "1000");
+        env.put("NUSCAPE_LOG_LEVEL", "WARN");
+        return env;
+    }
+
     @Override
     public void close() throws Exception {
         for (AutoCloseable c : closeables) {

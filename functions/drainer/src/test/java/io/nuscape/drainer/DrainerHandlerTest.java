@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.amazonaws.services.lambda.runtime.ClientContext;
-import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import io.nuscape.core.Settings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -30,16 +27,7 @@ class DrainerHandlerTest {
             for (int i = 0; i < 3; i++) {
                 f.enqueue(UUID.randomUUID(), UUID.randomUUID(), List.of(event("k", System.currentTimeMillis(), 10)), true);
             }
-            Map<String, String> env = new HashMap<>();
-            env.put("NUSCAPE_REDIS_URL", f.redisUrl);
-            env.put("NUSCAPE_REDIS_PREFIX", f.keys.prefix());
-            env.put("NUSCAPE_DATABASE_URL", f.role.jdbcUrl());
-            env.put("NUSCAPE_DATABASE_USER", f.role.user());
-            env.put("NUSCAPE_DATABASE_PASSWORD", f.role.password());
-            env.put("NUSCAPE_DRAIN_BLOCK_MS", "20");
-            env.put("NUSCAPE_DRAIN_SAFETY_MARGIN_MS", "1000");
-            env.put("NUSCAPE_LOG_LEVEL", "WARN");
-            DrainerHandler handler = new DrainerHandler(Settings.from(env));
+            DrainerHandler handler = new DrainerHandler(Settings.from(f.handlerEnvironment()));
 
             AtomicInteger calls = new AtomicInteger();
             Context context = new FakeContext(() -> calls.incrementAndGet() < 20 ? 60_000 : 500);
@@ -55,6 +43,7 @@ class DrainerHandlerTest {
             assertEquals(3, summary.get("events_drained"));
             assertEquals("", summary.get("stopped_by"));
             assertEquals(0L, summary.get("stream_pending"));
+            assertEquals("done", summary.get("rules_full_rewrite"), "no mark yet: ingest's copy of the rules is rewritten whole first");
             String emf = out.toString().lines().filter(l -> l.contains("\"_aws\"")).findFirst().orElseThrow();
             assertTrue(emf.contains("\"EventsDrained\":3") && emf.contains("\"Namespace\":\"NuScape\""), emf);
             f.assertExactTotals();
@@ -100,51 +89,5 @@ class DrainerHandlerTest {
     void theSampleScheduleEventNamesAShard() throws Exception {
         String text = Files.readString(Path.of("../../events/drainer-schedule.json"));
         assertTrue(text.contains("\"shard\": 0"), text);
-    }
-
-    private record FakeContext(java.util.function.IntSupplier remaining) implements Context {
-        public String getAwsRequestId() {
-            return "req-1";
-        }
-
-        public String getLogGroupName() {
-            return "/aws/lambda/drainer";
-        }
-
-        public String getLogStreamName() {
-            return "2026/11/23/[$LATEST]abc123";
-        }
-
-        public String getFunctionName() {
-            return "DrainerFunction";
-        }
-
-        public String getFunctionVersion() {
-            return "1";
-        }
-
-        public String getInvokedFunctionArn() {
-            return "arn:aws:lambda:us-east-1:123456789012:function:DrainerFunction";
-        }
-
-        public CognitoIdentity getIdentity() {
-            return null;
-        }
-
-        public ClientContext getClientContext() {
-            return null;
-        }
-
-        public int getRemainingTimeInMillis() {
-            return remaining.getAsInt();
-        }
-
-        public int getMemoryLimitInMB() {
-            return 1024;
-        }
-
-        public LambdaLogger getLogger() {
-            return null;
-        }
     }
 }

@@ -586,6 +586,10 @@ class ExactlyOnceTest {
             return delegate.stats(shard);
         }
 
+        public List<Integer> retiredShardsWithEntries() {
+            return delegate.retiredShardsWithEntries();
+        }
+
         public void count(int shard, Map<String, Long> increments) {
             delegate.count(shard, increments);
         }

@@ -197,6 +197,74 @@ public final class RedisEventStream implements EventStream {
         return Math.max(0, System.currentTimeMillis() - entryMillis);
     }
 
+    /**
+     * A retired shard is forgotten only once its stream stayed empty this long: during a deployment an
+     * ingest of the old shard count may still write to it for a while.
+     */
+    static final long RETIRED_QUIET_MS = 3_600_000;
+
+    @Override
+    public List<Integer> retiredShardsWithEntries() {
+        String layout = keys.layout();
+        int current = keys.shards();
+        return call(c -> {
+            Map<String, byte[]> h = c.hgetall(layout);
+            // No record (first run of this version, or Redis lost it): the streams that exist say which shards were used.
+            int recorded = h.containsKey("shards") ? Integer.parseInt(ascii(h.get("shards"))) : highestShardWithStream(c) + 1;
+            if (recorded <= current) {
+                if (recorded != current || !h.containsKey("shards") || h.containsKey("emptied_at")) {
+                    c.del(layout);
+                    c.hset(layout, "shards", bytes(current));
+                }
+                return List.of();
+            }
+            List<Integer> withEntries = new ArrayList<>();
+            for (int k = current; k < recorded; k++) {
+                if (c.xlen(keys.stream(k)) > 0) {
+                    withEntries.add(k);
+                }
+            }
+            long now = System.currentTimeMillis();
+            if (!withEntries.isEmpty()) {
+                c.hset(layout, "shards", bytes(recorded));
+                c.hdel(layout, "emptied_at");
+            } else if (!h.containsKey("emptied_at")) {
+                c.hset(layout, Map.of("shards", bytes(recorded), "emptied_at", bytes(now)));
+            } else if (now - Long.parseLong(ascii(h.get("emptied_at"))) > RETIRED_QUIET_MS) {
+                c.del(layout);
+                c.hset(layout, "shards", bytes(current));
+            }
+            return withEntries;
+        });
+    }
+
+    private int highestShardWithStream(RedisClusterCommands<String, byte[]> c) {
+        String prefix = keys.stream(0).substring(0, keys.stream(0).length() - "0}".length());
+        int highest = -1;
+        io.lettuce.core.ScanArgs match = io.lettuce.core.ScanArgs.Builder.matches(prefix + "*}").limit(1000);
+        io.lettuce.core.KeyScanCursor<String> cursor = c.scan(match);
+        while (true) {
+            for (String key : cursor.getKeys()) {
+                String n = key.substring(prefix.length(), key.length() - 1);
+                if (n.matches("[0-9]{1,6}")) {
+                    highest = Math.max(highest, Integer.parseInt(n));
+                }
+            }
+            if (cursor.isFinished()) {
+                return highest;
+            }
+            cursor = c.scan(cursor, match);
+        }
+    }
+
+    private static byte[] bytes(long n) {
+        return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String ascii(byte[] b) {
+        return new String(b, StandardCharsets.US_ASCII);
+    }
+
     @Override
     public void count(int shard, Map<String, Long> increments) {
         String stats = keys.stats(shard);

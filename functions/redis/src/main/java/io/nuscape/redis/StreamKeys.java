@@ -14,6 +14,8 @@ import java.util.zip.CRC32;
  *   {prefix}:{n}:account:{acct}      rate limit (written by the control plane) and its token bucket
  *   {prefix}:{n}:device:{acct}:{dev} revocation: erased flag and lowest valid token generation
  *   {prefix}:{n}:stats               counters for /metrics-lite
+ *   {prefix}:{n}:reconciled          how far the revocations and rate limits above agree with Postgres
+ *   {prefix}:layout                  the largest shard count whose streams may still hold entries
  * </pre>
  */
 public record StreamKeys(String prefix, int shards) {
@@ -69,6 +71,16 @@ public record StreamKeys(String prefix, int shards) {
     /** Keyed by account too: one account's revocations never touch another's, whatever ids they claim. */
     public String device(int shard, UUID account, UUID device) {
         return tagged(shard) + ":device:" + account + ":" + device;
+    }
+
+    /** Not in any shard's slot: it speaks of all of them. */
+    public String layout() {
+        return prefix + ":layout";
+    }
+
+    /** In the shard's slot: lost together with the rules it vouches for. */
+    public String reconciled(int shard) {
+        return tagged(shard) + ":reconciled";
     }
 
     public String stats(int shard) {

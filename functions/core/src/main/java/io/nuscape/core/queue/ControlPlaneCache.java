@@ -1,11 +1,16 @@
 package io.nuscape.core.queue;
 
+import io.nuscape.core.control.AccountRateLimit;
+import io.nuscape.core.control.DeviceRevocation;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
  * The part of the control plane that ingest must see without touching Postgres: revoked devices, the
  * lowest token generation still valid per device, and per-account rate limits. The control plane writes
- * here whenever it changes them in Postgres.
+ * here whenever it changes them in Postgres; {@link IngestRuleReconciler} rewrites it from Postgres for
+ * the writes that failed or were lost.
  */
 public interface ControlPlaneCache {
     /** Tokens of the device with a lower {@code gen} claim are refused from now on. */
@@ -16,4 +21,15 @@ public interface ControlPlaneCache {
 
     /** The account's ingest limit in events per minute; a negative value restores the default. */
     void setRateLimit(UUID accountId, long eventsPerMinute);
+
+    /**
+     * Writes the rules of the given devices and accounts that belong to {@code shard} (the others are
+     * skipped): a minimum generation is only ever raised, a token bucket is left as it is.
+     */
+    void restore(int shard, List<DeviceRevocation> devices, List<AccountRateLimit> accounts);
+
+    /** The shard's mark; empty when there is none or it was made under another shard layout. */
+    Optional<ReconcileMark> reconcileMark(int shard);
+
+    void saveReconcileMark(int shard, ReconcileMark mark);
 }

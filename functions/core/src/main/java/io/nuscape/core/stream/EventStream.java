@@ -48,6 +48,13 @@ public interface EventStream {
 
     StreamStats stats(int shard);
 
+    /**
+     * Shards of a larger shard count in use before this one whose streams still hold entries: nobody
+     * writes them any more, but what they hold was accepted and is owed. Empty once they have been empty
+     * for a while (an ingest of the old layout may still be answering during a deployment).
+     */
+    List<Integer> retiredShardsWithEntries();
+
     /** Adds to the shard's counters for {@code /metrics-lite}. */
     void count(int shard, Map<String, Long> increments);
 }
