@@ -7,7 +7,11 @@ import io.nuscape.core.rollup.Granularity;
 import io.nuscape.postgres.PostgresErasures;
 import io.nuscape.redis.RedisDeviceSweeper;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -37,10 +41,16 @@ public final class ErasureJob {
         this.log = log;
     }
 
+    /**
+     * Postgres first, request by request, then one sweep of Redis for all requests whose rows are gone, so
+     * a run costs one pass over each shard's streams however many requests wait. Stops when
+     * {@code keepGoing} turns false; what is left is done by the next run.
+     */
     public Report run(BooleanSupplier keepGoing) throws Exception {
         int done = 0;
         int pending = 0;
         long rows = 0;
+        List<Erasure> rowsGone = new ArrayList<>();
         for (Erasure e : store.pending(100)) {
             if (!keepGoing.getAsBoolean()) {
                 pending++;
@@ -53,19 +63,28 @@ public final class ErasureJob {
             }
             store.progress(e.erasureId(), "dedupe_keys");
             rows += store.deleteDedupeKeys(e.deviceId(), batch, keepGoing);
-            store.progress(e.erasureId(), "redis");
-            // The stream first: the drainer writes a dead letter before it acknowledges the entry, so once no
-            // entry of the device is left, no dead letter of it can appear after the sweep below.
-            long inFlight = sweeper.sweepStream(e.accountId(), e.deviceId());
-            long deadLetters = sweeper.sweepDeadLetters(e.accountId(), e.deviceId());
-            long answers = sweeper.sweepBatchAnswers(e.accountId(), e.deviceId());
-            boolean clean = inFlight == 0 && keepGoing.getAsBoolean() && store.nothingLeft(e.accountId(), e.deviceId());
+            if (keepGoing.getAsBoolean()) {
+                store.progress(e.erasureId(), "redis");
+                rowsGone.add(e);
+            } else {
+                pending++;
+            }
+        }
+        if (rowsGone.isEmpty()) {
+            return new Report(done, pending, rows);
+        }
+        Map<UUID, UUID> devices = new LinkedHashMap<>();
+        rowsGone.forEach(e -> devices.put(e.deviceId(), e.accountId()));
+        RedisDeviceSweeper.Sweep sweep = sweeper.sweep(devices, keepGoing);
+        for (Erasure e : rowsGone) {
+            long inFlight = sweep.waiting(e.deviceId());
+            boolean clean = sweep.complete() && inFlight == 0 && keepGoing.getAsBoolean() && store.nothingLeft(e.accountId(), e.deviceId());
             var fields = new LinkedHashMap<String, Object>();
             fields.put("erasure_id", e.erasureId().toString());
             fields.put("account", e.accountId().toString());
-            fields.put("dead_letters_deleted", deadLetters);
-            fields.put("batch_answers_deleted", answers);
-            fields.put("stream_entries_waiting", inFlight);
+            fields.put("dead_letters_deleted", sweep.recordsDeleted().getOrDefault(e.deviceId(), 0L));
+            fields.put("batch_answers_deleted", sweep.answersDeleted().getOrDefault(e.deviceId(), 0L));
+            fields.put("stream_entries_waiting", sweep.complete() ? inFlight : null);
             if (clean) {
                 store.complete(e, clock.instant());
                 done++;

@@ -250,4 +250,46 @@ class ErasureJobTest {
         assertEquals(keptBefore, totals(kept));
         assertEquals(0, job().run(() -> true).completed(), "nothing left to do");
     }
+
+    /** XRANGE calls the (standalone) server has answered so far, from its own command statistics. */
+    long xrangeCalls() {
+        return raw.info("commandstats").lines().filter(l -> l.startsWith("cmdstat_xrange:")).findFirst()
+                .map(l -> Long.parseLong(l.substring(l.indexOf("calls=") + 6, l.indexOf(',')))).orElse(0L);
+    }
+
+    @Test
+    void manyRequestsCostOnePassOverTheStreamsAndARunOutOfTimeLeavesThemPending() throws Exception {
+        // An undrained backlog of another device: each pass over the stream reads all 2 500 entries (3 pages).
+        for (int i = 0; i < 2500; i++) {
+            send(kept, 1, false);
+        }
+        List<UUID> devices = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            UUID d = control.enrollDevice(account, "tablet " + i, "ios").deviceId();
+            send(d, 2, true);
+            control.requestErasure(account, d);
+            cache.markErased(account, d);
+            devices.add(d);
+        }
+        drainer().drainUntilIdle(shard()); // the backlog is drained too; refill it so the sweep has pages to read
+        for (int i = 0; i < 2500; i++) {
+            send(kept, 1, false);
+        }
+
+        AtomicInteger budget = new AtomicInteger(30);
+        ErasureJob.Report cut = job().run(() -> budget.decrementAndGet() > 0);
+        assertEquals(0, cut.completed(), "out of time: nothing is reported done");
+        assertEquals(20, cut.stillPending());
+
+        long before = xrangeCalls();
+        ErasureJob.Report all = job().run(() -> true);
+        assertEquals(20, all.completed());
+        if (!cluster()) {
+            // One pass: 3 pages of the stream, 1 of the dead letters, 1 of the give-ups; a pass per request was 100.
+            assertTrue(xrangeCalls() - before <= 6, "XRANGE calls for 20 requests: " + (xrangeCalls() - before));
+        }
+        for (UUID d : devices) {
+            assertNoTrace(d);
+        }
+    }
 }

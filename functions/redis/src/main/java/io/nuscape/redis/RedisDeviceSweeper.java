@@ -7,13 +7,20 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.models.stream.PendingMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 /**
- * The Redis side of device erasure: deletes the device's dead letters, and its stream entries once they
- * are acknowledged (undelivered or pending ones are left to the drainer, which drops a revoked device's
- * events and acknowledges them; the next erasure run deletes them then).
+ * The Redis side of device erasure: deletes the devices' dead letters and give-ups, their kept batch
+ * answers, and their stream entries once they are acknowledged (undelivered or pending ones are left to
+ * the drainer, which drops a revoked device's events and acknowledges them; the next erasure run deletes
+ * them then).
  */
 public final class RedisDeviceSweeper {
     private static final int PAGE = 1000;
@@ -26,55 +33,81 @@ public final class RedisDeviceSweeper {
         this.keys = keys;
     }
 
-    /** Deletes every dead-letter and give-up entry that carries the device; returns how many. */
-    public long sweepDeadLetters(UUID account, UUID device) {
-        int shard = keys.shardOf(account);
-        long swept = 0;
-        for (String key : List.of(keys.deadLetters(shard), keys.giveUps(shard))) {
-            List<String> mine = idsOf(key, device);
-            if (!mine.isEmpty()) {
-                redis.commands().xdel(key, mine.toArray(String[]::new));
-            }
-            swept += mine.size();
+    /**
+     * What one sweep did, per device: stream entries still waiting for the drainer (undelivered or pending),
+     * dead letters and give-ups deleted, batch answers deleted. {@code complete} is false when the time ran
+     * out first: then nothing it says about waiting entries can be relied on.
+     */
+    public record Sweep(Map<UUID, Long> waiting, Map<UUID, Long> recordsDeleted, Map<UUID, Long> answersDeleted, boolean complete) {
+        public long waiting(UUID device) {
+            return waiting.getOrDefault(device, 0L);
         }
-        return swept;
     }
 
     /**
-     * Deletes the first answers ingest kept for the device's batches (48 h, for idempotent retries): they
-     * hold event ids of the device. Returns how many.
+     * Sweeps the devices (device id to account id) in one pass over each shard's stream, dead-letter and
+     * give-up streams, whatever their number, so a run's cost does not grow with the pending erasures;
+     * stops between pages when {@code keepGoing} turns false. The stream first: the drainer writes a dead
+     * letter before it acknowledges the entry, so once no entry of a device is left in the stream, no dead
+     * letter of it can appear after the dead-letter pass.
      */
-    public long sweepBatchAnswers(UUID account, UUID device) {
-        String pattern = keys.batch(keys.shardOf(account), device, "*");
+    public Sweep sweep(Map<UUID, UUID> devices, BooleanSupplier keepGoing) {
+        Map<UUID, Long> waiting = new HashMap<>();
+        Map<UUID, Long> records = new HashMap<>();
+        Map<UUID, Long> answers = new HashMap<>();
+        Map<Integer, Set<UUID>> byShard = new TreeMap<>();
+        devices.forEach((device, account) -> byShard.computeIfAbsent(keys.shardOf(account), n -> new HashSet<>()).add(device));
+        for (var shard : byShard.entrySet()) {
+            Map<UUID, List<String>> inStream = idsOf(keys.stream(shard.getKey()), shard.getValue(), keepGoing);
+            if (inStream == null) {
+                return new Sweep(waiting, records, answers, false);
+            }
+            inStream.forEach((device, ids) -> waiting.put(device, deleteAcknowledged(keys.stream(shard.getKey()), ids)));
+            for (String key : List.of(keys.deadLetters(shard.getKey()), keys.giveUps(shard.getKey()))) {
+                Map<UUID, List<String>> mine = idsOf(key, shard.getValue(), keepGoing);
+                if (mine == null) {
+                    return new Sweep(waiting, records, answers, false);
+                }
+                mine.forEach((device, ids) -> {
+                    redis.commands().xdel(key, ids.toArray(String[]::new));
+                    records.merge(device, (long) ids.size(), Long::sum);
+                });
+            }
+            for (UUID device : shard.getValue()) {
+                answers.put(device, deleteBatchAnswers(shard.getKey(), devices.get(device), device));
+            }
+        }
+        return new Sweep(waiting, records, answers, true);
+    }
+
+    /**
+     * Deletes the first answers ingest kept for the device's batches (48 h, for idempotent retries), found
+     * through the index ingest keeps beside them: they hold event ids of the device.
+     */
+    private long deleteBatchAnswers(int shard, UUID account, UUID device) {
         RedisClusterCommands<String, byte[]> c = redis.commands();
+        String index = keys.batches(shard, account, device);
+        List<byte[]> batchIds = c.zrange(index, 0, -1);
         long deleted = 0;
-        io.lettuce.core.KeyScanCursor<String> cursor = c.scan(io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(PAGE));
-        while (true) {
-            if (!cursor.getKeys().isEmpty()) {
-                deleted += c.del(cursor.getKeys().toArray(String[]::new));
-            }
-            if (cursor.isFinished()) {
-                return deleted;
-            }
-            cursor = c.scan(cursor, io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(PAGE));
+        for (int i = 0; i < batchIds.size(); i += PAGE) {
+            String[] page = batchIds.subList(i, Math.min(batchIds.size(), i + PAGE)).stream()
+                    .map(b -> keys.batch(shard, device, new String(b, StandardCharsets.UTF_8))).toArray(String[]::new);
+            deleted += c.del(page);
         }
+        c.del(index);
+        return deleted;
     }
 
     /**
-     * Deletes the device's acknowledged stream entries; returns how many entries of it are still
-     * undelivered or pending (the erasure is not done while any are).
+     * Deletes the entries that are acknowledged; returns how many are still undelivered or pending (the
+     * drainer drops a revoked device's events and acknowledges them; the next run deletes them then).
      */
-    public long sweepStream(UUID account, UUID device) {
-        String stream = keys.stream(keys.shardOf(account));
+    private long deleteAcknowledged(String stream, List<String> ids) {
         RedisClusterCommands<String, byte[]> c = redis.commands();
-        List<String> mine = idsOf(stream, device);
-        if (mine.isEmpty()) {
-            return 0;
-        }
         String lastDelivered = lastDelivered(c, stream);
         List<String> acknowledged = new ArrayList<>();
         long waiting = 0;
-        for (String id : mine) {
+        for (String id : ids) {
             boolean delivered = lastDelivered != null && compare(id, lastDelivered) <= 0;
             List<PendingMessage> pending = c.xpending(stream, StreamKeys.CONSUMER_GROUP, Range.create(id, id), Limit.from(1));
             if (delivered && pending.isEmpty()) {
@@ -89,18 +122,24 @@ public final class RedisDeviceSweeper {
         return waiting;
     }
 
-    private List<String> idsOf(String stream, UUID device) {
-        byte[] wanted = device.toString().getBytes(StandardCharsets.US_ASCII);
-        List<String> ids = new ArrayList<>();
+    /** The entry ids of each device in one pass over the stream; null when {@code keepGoing} turned false first. */
+    private Map<UUID, List<String>> idsOf(String stream, Set<UUID> devices, BooleanSupplier keepGoing) {
+        Map<String, UUID> wanted = new HashMap<>();
+        devices.forEach(d -> wanted.put(d.toString(), d));
+        Map<UUID, List<String>> ids = new HashMap<>();
         String from = "-";
         boolean exclusive = false;
         while (true) {
+            if (!keepGoing.getAsBoolean()) {
+                return null;
+            }
             Range<String> range = exclusive ? Range.from(Range.Boundary.excluding(from), Range.Boundary.unbounded()) : Range.create(from, "+");
             List<StreamMessage<String, byte[]>> page = redis.commands().xrange(stream, range, Limit.from(PAGE));
             for (StreamMessage<String, byte[]> m : page) {
                 byte[] dev = m.getBody().get("dev");
-                if (dev != null && java.util.Arrays.equals(dev, wanted)) {
-                    ids.add(m.getId());
+                UUID device = dev == null ? null : wanted.get(new String(dev, StandardCharsets.US_ASCII));
+                if (device != null) {
+                    ids.computeIfAbsent(device, d -> new ArrayList<>()).add(m.getId());
                 }
             }
             if (page.size() < PAGE) {

@@ -65,6 +65,7 @@ public final class RedisEventQueue implements EventQueue {
             keys.account(shard, r.accountId()),
             keys.device(shard, r.accountId(), r.deviceId()),
             keys.stats(shard),
+            keys.batches(shard, r.accountId(), r.deviceId()),
         };
         byte[][] argv = {
             ascii(Long.toString(r.tokenGeneration())),
@@ -124,7 +125,7 @@ public final class RedisEventQueue implements EventQueue {
     public void prime() {
         UUID zero = new UUID(0, 0);
         String[] k = {keys.stream(0), keys.deadLetters(0), keys.noBatch(0), keys.account(0, zero),
-            keys.device(0, zero, zero), keys.stats(0)};
+            keys.device(0, zero, zero), keys.stats(0), keys.batches(0, zero, zero)};
         byte[][] argv = new byte[17][];
         java.util.Arrays.fill(argv, ascii("0"));
         argv[15] = ascii("probe");

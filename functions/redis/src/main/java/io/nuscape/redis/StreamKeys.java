@@ -11,6 +11,7 @@ import java.util.zip.CRC32;
  *   {prefix}:events:{n}              the stream (consumer group proc-1)
  *   {prefix}:dlq:{n}                 the dead-letter stream
  *   {prefix}:{n}:batch:{dev}:{batch} first answer to a batch, for 48 h
+ *   {prefix}:{n}:batches:{acct}:{dev} the device's batch ids with answers, scored by expiry (erasure deletes them)
  *   {prefix}:{n}:account:{acct}      rate limit (written by the control plane) and its token bucket
  *   {prefix}:{n}:device:{acct}:{dev} revocation: erased flag and lowest valid token generation
  *   {prefix}:{n}:stats               counters for /metrics-lite
@@ -57,6 +58,11 @@ public record StreamKeys(String prefix, int shards) {
 
     public String batch(int shard, UUID device, String batchId) {
         return tagged(shard) + ":batch:" + device + ":" + batchId;
+    }
+
+    /** The ids of the device's kept batch answers, scored by when they expire: erasure finds them without a scan. */
+    public String batches(int shard, UUID account, UUID device) {
+        return tagged(shard) + ":batches:" + account + ":" + device;
     }
 
     /** A key of the shard's slot that is never written: stands in for the batch key when there is none. */

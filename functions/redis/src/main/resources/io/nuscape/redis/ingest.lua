@@ -1,7 +1,7 @@
 -- One ingest request, atomically, in one round trip. Every key shares the shard's hash tag.
 -- KEYS: 1 stream, 2 dead-letter stream, 3 batch answer (a never-written key when there is no batch id),
 --       4 account (rate_limit_events_per_minute from the control plane; tokens, at: the bucket),
---       5 device revocation, 6 counters
+--       5 device revocation, 6 counters, 7 the device's batch answers (ids by expiry, so an erasure finds them)
 -- ARGV: 1 token generation, 2 has batch id (1/0), 3 rate cost (events), 4 default rate (events/min),
 --       5 backlog cap (entries), 6 answer TTL (s), 7 accepted, 8 rejected, 9 answer JSON,
 --       10 encoded events, 11 account, 12 device, 13 batch id, 14 dead-letter JSON, 15 dead-letter max length,
@@ -78,5 +78,9 @@ if rejected > 0 then
 end
 if ARGV[2] == '1' then
   redis.call('SET', KEYS[3], ARGV[9], 'EX', ARGV[6])
+  local ttl = tonumber(ARGV[6]) * 1000
+  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now)
+  redis.call('ZADD', KEYS[7], now + ttl, ARGV[13])
+  redis.call('PEXPIRE', KEYS[7], ttl)
 end
 return {'ok', id}
