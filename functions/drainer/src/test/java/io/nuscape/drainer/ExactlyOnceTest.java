@@ -146,7 +146,7 @@ class ExactlyOnceTest {
         f.drainer("d3", SOON).drainUntilIdle(0);
         assertEquals(seen.size(), counted + 0L);
         f.assertExactTotals();
-        assertEquals(seen.size(), f.count("SELECT count(*) FROM event_dedupe"));
+        assertEquals(seen.size(), f.count("SELECT (SELECT count(*) FROM dedupe_keys) + (SELECT count(*) FROM dedupe_keys_late)"));
     }
 
     List<Map<String, String>> givenUp() {

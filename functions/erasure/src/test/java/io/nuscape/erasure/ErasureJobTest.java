@@ -172,9 +172,11 @@ class ErasureJobTest {
                     assertEquals(0, rs.getLong(1), t);
                 }
             }
-            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM event_dedupe WHERE device_id = '" + id + "'")) {
-                rs.next();
-                assertEquals(0, rs.getLong(1), "dedupe keys");
+            for (String t : new String[] {"event_dedupe", "dedupe_keys", "dedupe_keys_late"}) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + t + " WHERE device_id = '" + id + "'")) {
+                    rs.next();
+                    assertEquals(0, rs.getLong(1), "dedupe keys in " + t);
+                }
             }
             try (ResultSet rs = s.executeQuery("SELECT name, platform, last_seen_at, erased_at FROM devices WHERE device_id = '" + id + "'")) {
                 assertTrue(rs.next(), "the id stays, to drop late events and report the request");

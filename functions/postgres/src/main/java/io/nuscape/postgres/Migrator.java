@@ -19,6 +19,8 @@ public final class Migrator {
     /** Events are accepted up to 30 days old; a few days more covers clock skew and late drains. */
     public static final int PARTITIONS_BACK_DAYS = 35;
     public static final int PARTITIONS_AHEAD_DAYS = 35;
+    /** Dedupe partitions are made a week ahead (the drainer makes any missing one on demand too). */
+    public static final int DEDUPE_PARTITIONS_AHEAD_DAYS = 7;
 
     private final Database database;
 
@@ -35,15 +37,26 @@ public final class Migrator {
                 .load();
         MigrateResult result = flyway.migrate();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        int created = ensurePartitions(today.minusDays(PARTITIONS_BACK_DAYS), today.plusDays(PARTITIONS_AHEAD_DAYS));
+        int created = ensurePartitions(today.minusDays(PARTITIONS_BACK_DAYS), today.plusDays(PARTITIONS_AHEAD_DAYS))
+                + ensureDedupePartitions(today.minusDays(1), today.plusDays(DEDUPE_PARTITIONS_AHEAD_DAYS));
         var current = flyway.info().current();
         return new Result(result.migrationsExecuted, current == null ? null : current.getVersion().getVersion(), created);
     }
 
     /** Creates the rollup partitions covering the days from..to that are missing. */
     public int ensurePartitions(LocalDate from, LocalDate to) throws SQLException {
+        return createPartitions("ensure_usage_partitions", from, to);
+    }
+
+    /** Creates the dedupe key partitions (both tables, V5) of the days from..to that are missing. */
+    public int ensureDedupePartitions(LocalDate from, LocalDate to) throws SQLException {
+        return createPartitions("ensure_dedupe_partitions", from, to);
+    }
+
+    /** Calls one of the migrations' partition functions (SECURITY DEFINER: any function role may). */
+    private int createPartitions(String function, LocalDate from, LocalDate to) throws SQLException {
         try (Connection c = database.connect();
-             PreparedStatement s = c.prepareStatement("SELECT ensure_usage_partitions(?, ?)")) {
+             PreparedStatement s = c.prepareStatement("SELECT " + function + "(?, ?)")) {
             s.setObject(1, from);
             s.setObject(2, to);
             try (ResultSet rs = s.executeQuery()) {

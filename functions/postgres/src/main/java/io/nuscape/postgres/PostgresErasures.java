@@ -52,31 +52,57 @@ public final class PostgresErasures {
         });
     }
 
+    /** Deletes the device's dedupe keys from the V5 tables and, while it exists, the V1 table. */
     public long deleteDedupeKeys(UUID device, int batch, BooleanSupplier keepGoing) throws SQLException {
-        String sql = "DELETE FROM event_dedupe WHERE ctid = ANY (ARRAY(SELECT ctid FROM event_dedupe WHERE device_id = ? LIMIT ?))";
-        return PostgresRetention.batchedDelete(database, sql, keepGoing, s -> {
-            s.setObject(1, device);
-            s.setInt(2, batch);
-        });
+        long deleted = 0;
+        for (String table : dedupeTables()) {
+            // Partitioned tables: a ctid is unique only within its partition, so match (tableoid, ctid).
+            String sql = "DELETE FROM " + table + " WHERE (tableoid, ctid) IN (SELECT tableoid, ctid FROM " + table
+                    + " WHERE device_id = ? LIMIT ?)";
+            deleted += PostgresRetention.batchedDelete(database, sql, keepGoing, s -> {
+                s.setObject(1, device);
+                s.setInt(2, batch);
+            });
+        }
+        return deleted;
     }
 
     /** True when no rollup row or dedupe key of the device is left (a drainer in flight at revocation may have added some). */
     public boolean nothingLeft(UUID account, UUID device) throws SQLException {
-        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement("""
+        StringBuilder sql = new StringBuilder("""
                 SELECT EXISTS (SELECT 1 FROM usage_1m WHERE account_id = ? AND device_id = ?)
                     OR EXISTS (SELECT 1 FROM usage_5m WHERE account_id = ? AND device_id = ?)
-                    OR EXISTS (SELECT 1 FROM usage_60m WHERE account_id = ? AND device_id = ?)
-                    OR EXISTS (SELECT 1 FROM event_dedupe WHERE device_id = ?)""")) {
+                    OR EXISTS (SELECT 1 FROM usage_60m WHERE account_id = ? AND device_id = ?)""");
+        List<String> tables = dedupeTables();
+        for (String t : tables) {
+            sql.append(" OR EXISTS (SELECT 1 FROM ").append(t).append(" WHERE device_id = ?)");
+        }
+        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement(sql.toString())) {
             for (int i = 0; i < 3; i++) {
                 s.setObject(i * 2 + 1, account);
                 s.setObject(i * 2 + 2, device);
             }
-            s.setObject(7, device);
+            for (int i = 0; i < tables.size(); i++) {
+                s.setObject(7 + i, device);
+            }
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return !rs.getBoolean(1);
             }
         }
+    }
+
+    /** The dedupe tables that exist: the V5 ones, and V1's until retention drops it. */
+    private List<String> dedupeTables() throws SQLException {
+        List<String> tables = new ArrayList<>(List.of("dedupe_keys", "dedupe_keys_late"));
+        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement("SELECT to_regclass('event_dedupe') IS NOT NULL");
+             ResultSet rs = s.executeQuery()) {
+            rs.next();
+            if (rs.getBoolean(1)) {
+                tables.add("event_dedupe");
+            }
+        }
+        return tables;
     }
 
     /** Keeps the device's id and account (late events are dropped by them) and nothing else; marks the request done. */

@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -163,13 +164,23 @@ public final class PostgresRetention {
         });
     }
 
-    /** Deletes, in batches, dedupe keys first seen before the cutoff. */
-    public long expireDedupeKeys(Instant cutoff, int batch, BooleanSupplier keepGoing) throws SQLException {
-        String sql = "DELETE FROM event_dedupe WHERE ctid = ANY (ARRAY(SELECT ctid FROM event_dedupe WHERE first_seen < ? LIMIT ?))";
-        return batchedDelete(sql, keepGoing, s -> {
-            s.setTimestamp(1, Timestamp.from(cutoff));
-            s.setInt(2, batch);
-        });
+    /**
+     * Drops the dedupe partitions whose keys are all past the window, and the V1 table once its newest key
+     * is (migration V5 says why these margins keep every key at least the window). Returns how many tables
+     * went.
+     */
+    public int expireDedupeKeys(Instant now, Duration window) throws SQLException {
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        long windowDays = (window.toMillis() + 86_399_999L) / 86_400_000L;
+        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement("SELECT expire_dedupe_keys(?, ?, ?)")) {
+            s.setObject(1, today.minusDays(windowDays + 2));
+            s.setObject(2, today.minusDays(windowDays + 1));
+            s.setObject(3, java.time.OffsetDateTime.ofInstant(now.minus(window), ZoneOffset.UTC));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
     }
 
     interface Binder {

@@ -5,12 +5,14 @@ import io.nuscape.core.rollup.Granularity;
 import io.nuscape.core.rollup.RollupRow;
 import io.nuscape.core.rollup.RollupStore;
 import io.nuscape.core.rollup.Rollups;
+import io.nuscape.postgres.internal.DedupeKeys;
 import io.nuscape.postgres.internal.HeldConnection;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -25,7 +27,7 @@ import java.util.UUID;
 
 /**
  * {@link RollupStore} on Postgres. One transaction per call: device check, dedupe keys
- * ({@code INSERT ... ON CONFLICT DO NOTHING RETURNING}: only first-seen events go on), one
+ * ({@link DedupeKeys}: only first-seen events go on), one
  * {@code INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE} per rollup table, last-seen times.
  * Keys are written in one fixed order so that concurrent drainers never deadlock. Holds one connection,
  * opened lazily, replaced after a failure, checked before a transaction once it idled past
@@ -43,11 +45,6 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
     private static final String DEVICES = """
             SELECT device_id, account_id, revoked_at IS NOT NULL OR erased_at IS NOT NULL
             FROM devices WHERE device_id = ANY (?) ORDER BY device_id FOR NO KEY UPDATE""";
-    private static final String DEDUPE = """
-            INSERT INTO event_dedupe (device_id, event_id)
-            SELECT * FROM unnest(?::uuid[], ?::uuid[])
-            ON CONFLICT DO NOTHING
-            RETURNING device_id, event_id""";
     private static final String LAST_SEEN = """
             UPDATE devices d SET last_seen_at = GREATEST(d.last_seen_at, to_timestamp(v.seen / 1000.0))
             FROM unnest(?::uuid[], ?::uuid[], ?::bigint[]) AS v(device_id, account_id, seen)
@@ -55,12 +52,21 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
 
     private final Database database;
     private final Migrator partitions;
+    private final Clock clock;
+    private final DedupeKeys dedupe = new DedupeKeys();
     private final Set<LocalDate> daysWithPartitions = new HashSet<>();
+    private final Set<LocalDate> dedupeDaysWithPartitions = new HashSet<>();
     private HeldConnection connection;
 
     public PostgresRollupStore(Database database) {
+        this(database, Clock.systemUTC());
+    }
+
+    /** {@code clock} decides which dedupe keys are fresh (V5); tests move it. */
+    public PostgresRollupStore(Database database, Clock clock) {
         this.database = database;
         this.partitions = new Migrator(database);
+        this.clock = clock;
     }
 
     @Override
@@ -68,34 +74,40 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
         if (events.isEmpty()) {
             return new Applied(0, 0, 0);
         }
-        ensurePartitions(events);
+        LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+        ensurePartitions(events, today);
         boolean kept = connection != null;
         try {
-            return applyOnce(events);
+            return applyOnce(events, today);
         } catch (SQLException e) {
             if (noPartition(e)) {
                 // The partition this process saw was dropped since (retention drops old days while events
                 // up to 30 days old are valid): make it again and repeat; nothing of the failed try committed.
                 daysWithPartitions.clear();
-                ensurePartitions(events);
-                return applyOnce(events);
+                dedupeDaysWithPartitions.clear();
+                ensurePartitions(events, today);
+                return applyOnce(events, today);
+            }
+            if (DedupeKeys.v1TableGone(e)) {
+                dedupe.forgetV1Table(); // retention dropped the V1 dedupe table: its keys are past the window
+                return applyOnce(events, today);
             }
             // A kept connection can die between transactions unseen (failover, proxy, terminated backend). The
             // transaction then did not happen, or it committed and its dedupe keys make the repeat count nothing.
             if (!kept || !Database.unavailable(e)) {
                 throw e;
             }
-            return applyOnce(events);
+            return applyOnce(events, today);
         }
     }
 
-    private Applied applyOnce(List<DrainEvent> events) throws SQLException {
+    private Applied applyOnce(List<DrainEvent> events, LocalDate today) throws SQLException {
         Connection c = connection();
         try {
             c.setAutoCommit(false);
             List<DrainEvent> allowed = dropRevokedAndForeign(c, events);
             int dropped = events.size() - allowed.size();
-            List<DrainEvent> fresh = firstSeen(c, allowed);
+            List<DrainEvent> fresh = dedupe.firstSeen(c, allowed, today);
             Map<Granularity, List<RollupRow>> rows = Rollups.aggregate(fresh);
             for (Granularity g : Granularity.values()) {
                 upsert(c, g, rows.get(g));
@@ -173,36 +185,6 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
         return out;
     }
 
-    /** Inserts dedupe keys in (device, event) order; the events whose key was new are returned. */
-    private List<DrainEvent> firstSeen(Connection c, List<DrainEvent> events) throws SQLException {
-        Map<Key, DrainEvent> unique = new HashMap<>(events.size() * 2);
-        for (DrainEvent e : events) {
-            unique.putIfAbsent(new Key(e.deviceId(), UUID.fromString(e.event().eventId())), e);
-        }
-        List<Key> keys = new ArrayList<>(unique.keySet());
-        keys.sort(Comparator.comparing(Key::device).thenComparing(Key::event));
-        UUID[] deviceIds = new UUID[keys.size()];
-        UUID[] eventIds = new UUID[keys.size()];
-        for (int i = 0; i < keys.size(); i++) {
-            deviceIds[i] = keys.get(i).device();
-            eventIds[i] = keys.get(i).event();
-        }
-        List<DrainEvent> fresh = new ArrayList<>(keys.size());
-        try (PreparedStatement s = c.prepareStatement(DEDUPE)) {
-            s.setArray(1, c.createArrayOf("uuid", deviceIds));
-            s.setArray(2, c.createArrayOf("uuid", eventIds));
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    fresh.add(unique.get(new Key(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))));
-                }
-            }
-        }
-        return fresh;
-    }
-
-    private record Key(UUID device, UUID event) {
-    }
-
     private static void upsert(Connection c, Granularity g, List<RollupRow> rows) throws SQLException {
         if (rows.isEmpty()) {
             return;
@@ -270,34 +252,44 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
         }
     }
 
-    /** Creates missing partitions for the days the events touch, outside the write transaction. */
     /** Postgres' answer to a row whose range has no partition (SQLSTATE 23514, "no partition of relation ..."). */
     static boolean noPartition(SQLException e) {
         return "23514".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("no partition of relation");
     }
 
-    private void ensurePartitions(List<DrainEvent> events) throws SQLException {
+    /** Creates missing partitions for the days the events touch, outside the write transaction. */
+    private void ensurePartitions(List<DrainEvent> events, LocalDate today) throws SQLException {
         LocalDate min = null;
         LocalDate max = null;
-        boolean missing = false;
+        Set<LocalDate> dedupeDays = new HashSet<>();
         for (DrainEvent e : events) {
             long start = e.event().tsMillis();
             long end = start + e.event().durationMs();
             for (long t : new long[] {start, end}) {
                 LocalDate day = Instant.ofEpochMilli(t).atZone(ZoneOffset.UTC).toLocalDate();
                 if (!daysWithPartitions.contains(day)) {
-                    missing = true;
                     min = min == null || day.isBefore(min) ? day : min;
                     max = max == null || day.isAfter(max) ? day : max;
                 }
             }
+            LocalDate dedupeDay = DedupeKeys.day(UUID.fromString(e.event().eventId()), start);
+            // A late key is stored under today, in dedupe_keys_late's partition of today.
+            dedupeDays.add(DedupeKeys.fresh(dedupeDay, today) ? dedupeDay : today);
         }
-        if (!missing) {
-            return;
+        if (min != null) {
+            partitions.ensurePartitions(min, max);
+            for (LocalDate d = min; !d.isAfter(max); d = d.plusDays(1)) {
+                daysWithPartitions.add(d);
+            }
         }
-        partitions.ensurePartitions(min, max);
-        for (LocalDate d = min; !d.isAfter(max); d = d.plusDays(1)) {
-            daysWithPartitions.add(d);
+        dedupeDays.removeAll(dedupeDaysWithPartitions);
+        if (!dedupeDays.isEmpty()) {
+            LocalDate from = java.util.Collections.min(dedupeDays);
+            LocalDate to = java.util.Collections.max(dedupeDays);
+            partitions.ensureDedupePartitions(from, to);
+            for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+                dedupeDaysWithPartitions.add(d);
+            }
         }
     }
 

@@ -47,7 +47,7 @@ class MigratorTest {
     @Test
     void everyTableTheArchitectureNamesExists() throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            for (String t : List.of("accounts", "policies", "devices", "usage_1m", "usage_5m", "usage_60m", "event_dedupe", "erasure_requests")) {
+            for (String t : List.of("accounts", "policies", "devices", "usage_1m", "usage_5m", "usage_60m", "event_dedupe", "dedupe_keys", "dedupe_keys_late", "erasure_requests")) {
                 try (ResultSet rs = s.executeQuery("SELECT to_regclass('public." + t + "') IS NOT NULL")) {
                     rs.next();
                     assertTrue(rs.getBoolean(1), t);
@@ -95,7 +95,8 @@ class MigratorTest {
         UUID device = UUID.randomUUID();
         UUID event = UUID.randomUUID();
         try (Connection c = db.connect();
-             PreparedStatement p = c.prepareStatement("INSERT INTO event_dedupe (device_id, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+             PreparedStatement p = c.prepareStatement("INSERT INTO dedupe_keys (device_id, event_id, day) VALUES (?, ?, current_date)"
+                     + " ON CONFLICT DO NOTHING")) {
             p.setObject(1, device);
             p.setObject(2, event);
             assertEquals(1, p.executeUpdate());

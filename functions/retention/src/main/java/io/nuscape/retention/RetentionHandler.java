@@ -37,7 +37,7 @@ public final class RetentionHandler implements RequestHandler<Map<String, Object
             var out = new LinkedHashMap<String, Object>();
             out.put("partitions_dropped", r.partitionsDropped());
             out.put("rows_expired", r.rowsExpired());
-            out.put("dedupe_keys_expired", r.dedupeKeysExpired());
+            out.put("dedupe_tables_dropped", r.dedupeTablesDropped());
             out.put("partitions_created", r.partitionsCreated());
             out.put("finished", r.finished());
             return out;

@@ -24,7 +24,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class RetentionJob {
     /** What one run did. */
-    public record Report(int partitionsDropped, long rowsExpired, long dedupeKeysExpired, int partitionsCreated, boolean finished) {
+    public record Report(int partitionsDropped, long rowsExpired, int dedupeTablesDropped, int partitionsCreated, boolean finished) {
     }
 
     private final PostgresRetention retention;
@@ -49,7 +49,8 @@ public final class RetentionJob {
     public Report run(BooleanSupplier keepGoing) throws Exception {
         Instant now = clock.instant();
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
-        int created = migrator.ensurePartitions(today, today.plusDays(Migrator.PARTITIONS_AHEAD_DAYS));
+        int created = migrator.ensurePartitions(today, today.plusDays(Migrator.PARTITIONS_AHEAD_DAYS))
+                + migrator.ensureDedupePartitions(today, today.plusDays(Migrator.DEDUPE_PARTITIONS_AHEAD_DAYS));
         int dropped = 0;
         long rows = 0;
         for (Granularity g : Granularity.values()) {
@@ -69,12 +70,12 @@ public final class RetentionJob {
             // buckets of default-policy accounts: delete exactly those, bucket by bucket.
             rows += retention.deleteDefaultAccountsBucketsBefore(g, now.minus(Duration.ofDays(defaultDays)), defaultDays, batch, keepGoing);
         }
-        long keys = retention.expireDedupeKeys(now.minus(dedupeWindow), batch, keepGoing);
-        Report report = new Report(dropped, rows, keys, created, keepGoing.getAsBoolean());
+        int dedupeTables = retention.expireDedupeKeys(now, dedupeWindow);
+        Report report = new Report(dropped, rows, dedupeTables, created, keepGoing.getAsBoolean());
         var fields = new LinkedHashMap<String, Object>();
         fields.put("partitions_dropped", dropped);
         fields.put("rows_expired", rows);
-        fields.put("dedupe_keys_expired", keys);
+        fields.put("dedupe_tables_dropped", dedupeTables);
         fields.put("partitions_created", created);
         fields.put("finished", report.finished());
         fields.put("ms", Duration.between(now, clock.instant()).toMillis());

@@ -83,6 +83,13 @@ class RetentionJobTest {
                 s.execute("INSERT INTO event_dedupe (device_id, event_id, first_seen) VALUES "
                         + "('" + UUID.randomUUID() + "', '" + UUID.randomUUID() + "', now() - interval '49 hours'),"
                         + "('" + UUID.randomUUID() + "', '" + UUID.randomUUID() + "', now() - interval '47 hours')");
+                // V5 dedupe partitions on both sides of their boundaries (48 h window: 1m days kept from
+                // today - 4, late ones from today - 3).
+                migrator.ensureDedupePartitions(today.minusDays(6), today);
+                for (int back : new int[] {5, 4, 3}) {
+                    s.execute("INSERT INTO dedupe_keys VALUES (gen_random_uuid(), gen_random_uuid(), '" + today.minusDays(back) + "')");
+                    s.execute("INSERT INTO dedupe_keys_late VALUES (gen_random_uuid(), gen_random_uuid(), '" + today.minusDays(back) + "')");
+                }
             }
         }
         // Retention runs as its least-privileged role (V2 migration); the fixture above wrote as the owner.
@@ -122,7 +129,10 @@ class RetentionJobTest {
         RetentionJob.Report r = job(f).run(() -> true);
         assertTrue(r.finished());
         assertEquals(f.expectedKept(), remaining(f));
-        assertEquals(1, count(f, "SELECT count(*) FROM event_dedupe"), "the 49-hour-old key went, the 47-hour-old one stayed");
+        assertEquals(2, count(f, "SELECT count(*) FROM event_dedupe"), "the V1 table stays whole while a key in it is inside the window");
+        assertEquals(2, count(f, "SELECT count(*) FROM dedupe_keys"), "the partition of today - 5 went, today - 4 and - 3 stayed");
+        assertEquals(1, count(f, "SELECT count(*) FROM dedupe_keys_late"), "late keys stored today - 3 stay, older ones went");
+        assertEquals(5, r.dedupeTablesDropped(), "dedupe_keys of today - 6 and - 5, dedupe_keys_late of today - 6, - 5 and - 4");
         assertTrue(r.partitionsDropped() > 0);
         // Whole 1m days older than the longest 1m policy (30 days) are gone as partitions, younger ones stay.
         LocalDate today = LocalDate.ofInstant(f.now(), ZoneOffset.UTC);
@@ -134,8 +144,23 @@ class RetentionJobTest {
         // Idempotent: a second run changes nothing.
         RetentionJob.Report again = job(f).run(() -> true);
         assertEquals(0, again.partitionsDropped());
+        assertEquals(0, again.dedupeTablesDropped());
         assertEquals(0, again.rowsExpired());
         assertEquals(f.expectedKept(), remaining(f));
+    }
+
+    /** The V1 dedupe table goes as a whole once its newest key is past the window, and only then. */
+    @Test
+    void theV1DedupeTableIsDroppedOnceItsNewestKeyIsPastTheWindow() throws Exception {
+        Fixture f = fixture("retentionv1");
+        job(f).run(() -> true);
+        assertEquals(1, count(f, "SELECT count(*) FROM pg_class WHERE relname = 'event_dedupe'"));
+        try (Connection c = f.db().connect(); Statement s = c.createStatement()) {
+            s.execute("DELETE FROM event_dedupe WHERE first_seen > now() - interval '48 hours'");
+        }
+        RetentionJob.Report r = job(f).run(() -> true);
+        assertEquals(1, r.dedupeTablesDropped());
+        assertEquals(0, count(f, "SELECT count(*) FROM pg_class WHERE relname = 'event_dedupe'"));
     }
 
     /** A policy stored beyond today's platform maximum is held to the maximum, partitions included. */
