@@ -22,7 +22,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>redis-server is started here rather than through the embedded-redis library, whose JVM shutdown hook
  * would stop it while the drainer and requests in flight still need it; it runs in a session of its own
- * ({@code setsid}) so that a terminal's Ctrl-C reaches only the JVM, which stops it last.
+ * ({@code setsid}) so that a terminal's Ctrl-C reaches only the JVM, which stops it last. Its command
+ * line is kept in {@code redis.command} (one argument a line), as Postgres keeps {@code postmaster.opts}:
+ * redis-server overwrites its process title, so nothing else tells how to start the same server again
+ * (same port, data and durability) after it died.
  */
 final class LocalServers implements AutoCloseable {
     final String redisUrl;
@@ -78,6 +81,7 @@ final class LocalServers implements AutoCloseable {
                     "--dir", redisData.toAbsolutePath().toString(), "--appendonly", "yes", "--appendfsync", "always",
                     "--save", "", "--maxmemory-policy", "noeviction",
                     "--pidfile", pidFile.toAbsolutePath().toString()));
+            Files.write(dataDir.resolve("redis.command"), command);
             rs = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(dataDir.resolve("redis.log").toFile())

@@ -19,9 +19,15 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -70,6 +76,9 @@ class LocalStackFaultTest {
         final AtomicBoolean sending = new AtomicBoolean(true);
         final AtomicLong acceptedEvents = new AtomicLong();
         final AtomicLong retries = new AtomicLong();
+        /** Answers other than 202 by what they said ("503 unavailable"), and tries that got no answer at all. */
+        final Map<String, AtomicLong> refusals = new ConcurrentHashMap<>();
+        final AtomicLong unanswered = new AtomicLong();
         final Thread thread;
 
         RetryingClient(URI url, String token) {
@@ -94,8 +103,10 @@ class LocalStackFaultTest {
                                 acceptedEvents.addAndGet(20);
                                 break;
                             }
+                            refusals.computeIfAbsent(refusal(r), k -> new AtomicLong()).incrementAndGet();
                         } catch (Exception lost) {
                             // No answer: the stack is down or restarting; the contract says: retry the same batch.
+                            unanswered.incrementAndGet();
                         }
                         retries.incrementAndGet();
                         try {
@@ -106,6 +117,17 @@ class LocalStackFaultTest {
                     }
                 }
             });
+        }
+
+        /** Status, error code and whether Retry-After came with it: what the contract says a refusal carries. */
+        private static String refusal(HttpResponse<String> r) {
+            String error;
+            try {
+                error = Json.MAPPER.readTree(r.body()).path("error").asText("(no error code)");
+            } catch (Exception notJson) {
+                error = "(not JSON)";
+            }
+            return r.statusCode() + " " + error + (r.headers().firstValue("Retry-After").isPresent() ? "" : " without Retry-After");
         }
 
         @Override
@@ -201,5 +223,88 @@ class LocalStackFaultTest {
             stack.destroy();
             stack.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * redis-server killed (SIGKILL) under ingest and draining, kept down for a while (10 s here;
+     * NUSCAPE_FAULT_OUTAGE_SECONDS for longer), then started again with the very command line it ran with
+     * (redis.command: same port, same data, append-only file synced on every write). While it is down,
+     * ingest refuses with 503 unavailable and Retry-After: never 500, never a hang, never a 202. Then the
+     * same stack, not restarted, accepts again within seconds (its connections re-established), the
+     * drainer counts every accepted batch exactly once and nothing is dead-lettered.
+     *
+     * <p>The outage costs no test time: the drainer, stopped by it, resumes at its next minute tick, which
+     * the test waits for anyway. Ten seconds also tell a capped reconnect backoff (about 1 s) from
+     * Lettuce's default one, whose next attempt would come 6 s after Redis is back.
+     */
+    @Test
+    void redisKilledUnderLoadThenStartedAgainIngestRecoversAndEverythingIsCountedOnce() throws Exception {
+        int outage = Integer.parseInt(System.getenv().getOrDefault("NUSCAPE_FAULT_OUTAGE_SECONDS", "10"));
+        int port = FreePort.pick();
+        Process stack = localUp(port);
+        Path pidFile = dataDir.resolve("redis.pid");
+        URI url = URI.create("http://127.0.0.1:" + port + "/api/v1/events/batch");
+        // Several devices of several accounts: requests in flight on the shared connection when it breaks.
+        Map<UUID, RetryingClient> clients = new LinkedHashMap<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                UUID account = UUID.randomUUID();
+                clients.put(account, new RetryingClient(url, token(account)));
+            }
+            Thread.sleep(3_000);
+            ProcessHandle redis = Leftovers.running(pidFile, "redis-server")
+                    .orElseThrow(() -> new AssertionError("no redis-server named by " + pidFile));
+            List<String> command = Files.readAllLines(dataDir.resolve("redis.command"));
+            assertTrue(redis.destroyForcibly(), "SIGKILL sent to redis-server");
+            redis.onExit().get(10, TimeUnit.SECONDS);
+            long killed = System.nanoTime();
+            // A 202 already on its way back when the server died may still arrive; later ones would be lies.
+            Thread.sleep(500);
+            long acceptedDuringOutage = total(clients, c -> c.acceptedEvents.get());
+            long retriesDuringOutage = total(clients, c -> c.retries.get());
+            Thread.sleep(Math.max(0, outage * 1000L - (System.nanoTime() - killed) / 1_000_000));
+            assertEquals(acceptedDuringOutage, total(clients, c -> c.acceptedEvents.get()), "no 202 while Redis was down");
+            assertTrue(total(clients, c -> c.retries.get()) > retriesDuringOutage, "clients were refused while Redis was down");
+
+            Process restarted = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("redis.log").toFile())).start();
+            long started = System.nanoTime();
+            while (total(clients, c -> c.acceptedEvents.get()) == acceptedDuringOutage) {
+                assertTrue(restarted.isAlive() || restarted.exitValue() == 0, () -> "redis-server did not start again: " + read(dataDir.resolve("redis.log")));
+                assertTrue(System.nanoTime() - started < 5_000_000_000L, "ingest accepts again within 5 s of Redis being back");
+                Thread.sleep(50);
+            }
+            System.out.printf("redis outage %d s; ingest accepted again %d ms after redis-server was started%n",
+                    outage, (System.nanoTime() - started) / 1_000_000);
+            Thread.sleep(3_000); // more load on the re-established connections, the drainer running again
+            for (RetryingClient c : clients.values()) {
+                c.close();
+            }
+            Map<String, Long> refusals = new TreeMap<>();
+            clients.values().forEach(c -> c.refusals.forEach((k, v) -> refusals.merge(k, v.get(), Long::sum)));
+            System.out.println("events accepted " + total(clients, c -> c.acceptedEvents.get()) + "; answers other than 202: " + refusals);
+            assertTrue(refusals.getOrDefault("503 unavailable", 0L) > 0, "the outage was answered 503 unavailable: " + refusals);
+            assertEquals(Set.of("503 unavailable"), refusals.keySet(), "only 503 unavailable with Retry-After, no 500");
+            assertEquals(0, total(clients, c -> c.unanswered.get()), "every request got an answer (no hang, no timeout)");
+            for (var e : clients.entrySet()) {
+                assertCountedOnce(e.getKey(), e.getValue());
+            }
+        } finally {
+            for (RetryingClient c : clients.values()) {
+                c.close();
+            }
+            stack.destroy();
+            stack.waitFor(60, TimeUnit.SECONDS);
+            // The stack stops the redis-server it started; the one started again here is this test's to stop.
+            Optional<ProcessHandle> again = Leftovers.running(pidFile, "redis-server");
+            if (again.isPresent()) {
+                again.get().destroy(); // SIGTERM: syncs its append-only file and exits
+                again.get().onExit().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static long total(Map<UUID, RetryingClient> clients, java.util.function.ToLongFunction<RetryingClient> figure) {
+        return clients.values().stream().mapToLong(figure).sum();
     }
 }
