@@ -160,6 +160,8 @@ public final class StreamDrainer {
             var counters = new LinkedHashMap<String, Long>();
             counters.put("events_drained", (long) report.eventsCounted());
             counters.put("events_deduplicated", (long) report.duplicates());
+            // Every dropped event (device not enrolled, revoked, erased or of another account, token rotated away):
+            // the counter kept its first name, since /metrics-lite's fields are never renamed.
             counters.put("events_dropped_revoked", (long) report.dropped());
             stream.count(shard, counters);
             log.info("drain cycle", Map.of("shard", shard, "entries", report.entries(), "events", report.eventsCounted(),

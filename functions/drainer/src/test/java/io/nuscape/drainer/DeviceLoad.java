@@ -6,6 +6,7 @@ import io.nuscape.core.queue.EnqueueOutcome;
 import io.nuscape.core.queue.EnqueueRequest;
 import io.nuscape.core.queue.QueueUnavailableException;
 import io.nuscape.redis.StreamKeys;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -29,11 +30,11 @@ final class DeviceLoad implements AutoCloseable {
     final AtomicInteger unavailable = new AtomicInteger();
     final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
 
-    /** One thread per account, each with a device of its own, sending batches of 5 events. */
-    DeviceLoad(DrainFixture f, List<UUID> accounts) {
+    /** One thread per account, each with a device of its own (enrolled first), sending batches of 5 events. */
+    DeviceLoad(DrainFixture f, List<UUID> accounts) throws SQLException {
         this.f = f;
         for (UUID account : accounts) {
-            UUID device = UUID.randomUUID();
+            UUID device = f.device(account);
             threads.add(Thread.ofPlatform().name("device-" + device).start(() -> upload(account, device)));
         }
     }

@@ -51,7 +51,7 @@ class DrainClusterTest {
             }
             assertEquals(3, masters.size(), "the shards' streams live on every master");
             for (UUID account : DeviceLoad.accountPerShard(f.keys)) {
-                UUID device = UUID.randomUUID();
+                UUID device = f.device(account);
                 for (int b = 0; b < 20; b++) {
                     long now = System.currentTimeMillis();
                     f.enqueue(account, device, List.of(DrainFixture.event("a", now, 1000), DrainFixture.event("b", now - 5000, 70_000)), true);

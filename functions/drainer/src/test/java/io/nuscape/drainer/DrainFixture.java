@@ -17,6 +17,7 @@ import io.nuscape.redis.RedisConnector;
 import io.nuscape.redis.RedisEventQueue;
 import io.nuscape.redis.RedisEventStream;
 import io.nuscape.redis.StreamKeys;
+import io.nuscape.testkit.Enrollment;
 import io.nuscape.testkit.TestDatabase;
 import io.nuscape.testkit.TestPostgres;
 import io.nuscape.testkit.TestRedis;
@@ -90,6 +91,13 @@ final class DrainFixture implements AutoCloseable {
 
     StreamDrainer drainer(String consumer, EventStream s, RollupStore store, Duration claimIdle) {
         return new StreamDrainer(s, store, options(claimIdle), consumer, QUIET, Clock.systemUTC());
+    }
+
+    /** A new device enrolled in {@code account} (made too if new): the drainer counts only enrolled devices' events. */
+    UUID device(UUID account) throws SQLException {
+        UUID device = UUID.randomUUID();
+        Enrollment.enroll(db, account, device);
+        return device;
     }
 
     static UsageEvent event(String key, long ts, long duration) {

@@ -25,7 +25,8 @@ class DrainerHandlerTest {
     void drainsTheShardOfTheInputUntilTheTimeBudgetEndsAndEmitsMetrics() throws Exception {
         try (DrainFixture f = new DrainFixture("handler")) {
             for (int i = 0; i < 3; i++) {
-                f.enqueue(UUID.randomUUID(), UUID.randomUUID(), List.of(event("k", System.currentTimeMillis(), 10)), true);
+                UUID account = UUID.randomUUID();
+                f.enqueue(account, f.device(account), List.of(event("k", System.currentTimeMillis(), 10)), true);
             }
             DrainerHandler handler = new DrainerHandler(Settings.from(f.handlerEnvironment()));
 

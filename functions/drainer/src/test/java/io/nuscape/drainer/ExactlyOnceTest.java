@@ -61,7 +61,7 @@ class ExactlyOnceTest {
     @Test
     void theSameEventInTwoBatchesAndTheSameBatchTwiceAreCountedOnce() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID device = UUID.randomUUID();
+        UUID device = f.device(account);
         UsageEvent a = event("app.a", now(), 1000);
         UsageEvent b = event("app.b", now(), 2000);
         f.enqueue(account, device, List.of(a, b), true);
@@ -74,7 +74,7 @@ class ExactlyOnceTest {
         assertEquals(3, r.duplicates());
         f.assertExactTotals();
         // The same event id on another device is another event.
-        UUID other = UUID.randomUUID();
+        UUID other = f.device(account);
         f.enqueue(account, other, List.of(a), true);
         f.drainer("c1", SOON).drainUntilIdle(0);
         f.assertExactTotals();
@@ -83,7 +83,7 @@ class ExactlyOnceTest {
     @Test
     void aDrainerDyingBetweenCommitAndAckCountsNothingTwice() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID device = UUID.randomUUID();
+        UUID device = f.device(account);
         for (int i = 0; i < 5; i++) {
             f.enqueue(account, device, List.of(event("k" + i, now(), 500), event("k" + i, now(), 700)), true);
         }
@@ -109,7 +109,7 @@ class ExactlyOnceTest {
     @Test
     void twoDrainersAtOnceOnOverlappingKeysNeitherDeadlockNorDoubleCount() throws Exception {
         UUID account = UUID.randomUUID();
-        List<UUID> devices = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
+        List<UUID> devices = List.of(f.device(account), f.device(account), f.device(account));
         List<UsageEvent> pool = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
             pool.add(event("key" + (i % 5), now() - (i % 7) * 60_000L, 1000 + i));
@@ -156,7 +156,7 @@ class ExactlyOnceTest {
     @Test
     void anUnreadableEntryIsGivenUpWholeAndTheOnesBehindItAreCounted() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID device = UUID.randomUUID();
+        UUID device = f.device(account);
         f.enqueue(account, device, List.of(event("before", now(), 10)), true);
         redis.xadd(f.keys.stream(0), Map.of("v", "1", "acct", account.toString(), "dev", device.toString(),
                 "recv", Long.toString(System.currentTimeMillis()), "events", "[[not json"));
@@ -191,7 +191,7 @@ class ExactlyOnceTest {
     @Test
     void anEntryThatKeepsFailingOnItsOwnIsGivenUpWholeWithoutBlockingOthers() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID device = UUID.randomUUID();
+        UUID device = f.device(account);
         UsageEvent poison = event("poison", now(), 1);
         f.enqueue(account, device, List.of(event("a", now(), 1)), true);
         f.enqueue(account, device, List.of(poison), false);
@@ -230,7 +230,7 @@ class ExactlyOnceTest {
     @Test
     void invalidEventsInABatchGoToTheDeadLetterStreamAndTheRestIsCounted() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID device = UUID.randomUUID();
+        UUID device = f.device(account);
         UsageEvent good = event("good", now(), 5);
         UsageEvent badKind = new UsageEvent(UUID.randomUUID().toString(), now(), "Bad Kind", "x", 0);
         UsageEvent tooOld = new UsageEvent(UUID.randomUUID().toString(), System.currentTimeMillis() - 40L * 86_400_000, "app", "x", 0);
@@ -263,7 +263,7 @@ class ExactlyOnceTest {
     @Test
     void anEventValidWhenIngestCheckedItIsCountedWhateverTheOtherClocksSay() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID device = UUID.randomUUID();
+        UUID device = f.device(account);
         long ingestClock = System.currentTimeMillis() - 10 * 60_000; // ingest's clock 10 minutes behind
         UsageEvent nearOldestBound = event("edge-old", ingestClock - 30L * 86_400_000 + 60_000, 1_000);
         f.enqueue(account, device, List.of(nearOldestBound), true, ingestClock);
@@ -275,7 +275,7 @@ class ExactlyOnceTest {
     @Test
     void aDurationAcrossMinuteFiveMinuteAndHourEdgesIsSplitAndTheGranularitiesAgree() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID device = UUID.randomUUID();
+        UUID device = f.device(account);
         long hour = (System.currentTimeMillis() / 3_600_000L - 2) * 3_600_000L;
         UsageEvent e = event("long", hour - 30_000, 6 * 60_000); // 10:59:30 for 6 minutes
         f.enqueue(account, device, List.of(e), true);
@@ -325,13 +325,38 @@ class ExactlyOnceTest {
     }
 
     /**
+     * Device tokens come from the control plane, which enrolls the device first. A device without a row (a
+     * token minted outside it) must not count: the erasure API knows only enrolled devices, so its rollups
+     * could never be erased. Its events are dropped and reported as such, and leave nothing behind; an
+     * enrolled device's events in the same cycle are counted.
+     */
+    @Test
+    void eventsOfADeviceTheControlPlaneDoesNotKnowAreDroppedNotCounted() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID enrolled = f.device(account);
+        UUID unknown = UUID.randomUUID();
+        f.enqueue(account, unknown, List.of(event("k", now(), 1), event("k", now(), 2)), false);
+        f.enqueue(account, enrolled, List.of(event("k", now(), 3)), true);
+        f.stream.ensureGroup(0);
+        CycleReport r = f.drainer("c", SOON).cycle(0);
+        assertEquals(2, r.entries(), "both entries in one cycle");
+        assertEquals(1, r.eventsCounted());
+        assertEquals(2, r.dropped());
+        assertEquals("2", redis.hget(f.keys.stats(0), "events_dropped_revoked"), "/metrics-lite counts them as dropped");
+        f.assertExactTotals();
+        assertEquals(0, f.count("SELECT count(*) FROM event_dedupe WHERE device_id = '" + unknown + "'"));
+        assertEquals(0, f.stream.stats(0).pending(), "acknowledged: dropping is final, not a failure to retry");
+        assertEquals(List.of(), deadLetters());
+    }
+
+    /**
      * One entry stuck pending must not make the backlog look full: drained entries leave the stream as they
      * are acknowledged, so ingest's cap counts only what is owed, and other batches keep being accepted.
      */
     @Test
     void aStuckEntryDoesNotFillTheBacklogOfEveryoneBehindIt() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID device = UUID.randomUUID();
+        UUID device = f.device(account);
         UsageEvent poison = event("stuck", now(), 1);
         f.enqueue(account, device, List.of(poison), false);
         var capped = new io.nuscape.redis.RedisEventQueue(f.redis, f.keys, Long.MAX_VALUE / 4, 3, 3600, 100_000);
@@ -389,8 +414,8 @@ class ExactlyOnceTest {
     @Test
     void transactionsAreBoundedByRowsWrittenNotByEntriesRead() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID heavy = UUID.randomUUID();
-        UUID light = UUID.randomUUID();
+        UUID heavy = f.device(account);
+        UUID light = f.device(account);
         List<UsageEvent> days = dayLongEvents(6);
         f.enqueue(account, light, List.of(event("small", now(), 5)), true);
         f.enqueue(account, heavy, days, true);
@@ -416,9 +441,9 @@ class ExactlyOnceTest {
         UUID heavyAccount = UUID.randomUUID();
         UUID victim = UUID.randomUUID();
         List<UsageEvent> days = dayLongEvents(8);
-        UUID heavyDevice = UUID.randomUUID();
+        UUID heavyDevice = f.device(heavyAccount);
         f.enqueue(heavyAccount, heavyDevice, days, true);
-        UUID victimDevice = UUID.randomUUID();
+        UUID victimDevice = f.device(victim);
         f.enqueue(victim, victimDevice, List.of(event("victim", now(), 5)), true);
         PostgresRollupStore real = new PostgresRollupStore(f.database);
         f.closeables.add(real);
@@ -449,7 +474,7 @@ class ExactlyOnceTest {
     @Test
     void aLateEventOnADayWhosePartitionWasDroppedIsCounted() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID device = UUID.randomUUID();
+        UUID device = f.device(account);
         long twentyDaysAgo = System.currentTimeMillis() - 20L * 86_400_000;
         f.enqueue(account, device, List.of(event("late", twentyDaysAgo, 10)), true);
         StreamDrainer d = f.drainer("c", SOON); // one store: it now knows that day's partitions exist
@@ -501,11 +526,7 @@ class ExactlyOnceTest {
     @Test
     void aDrainAndARevocationOfTheSameDeviceSerialize() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID device = UUID.randomUUID();
-        try (Connection c = f.db.connect(); var s = c.createStatement()) {
-            s.execute("INSERT INTO accounts (account_id, name) VALUES ('" + account + "', 'lock')");
-            s.execute("INSERT INTO devices (device_id, account_id, name, platform) VALUES ('" + device + "', '" + account + "', 'd', 'ios')");
-        }
+        UUID device = f.device(account);
         f.enqueue(account, device, List.of(event("raced", now(), 1)), false);
         try (Connection api = f.db.connect()) {
             api.setAutoCommit(false);
@@ -526,7 +547,7 @@ class ExactlyOnceTest {
     @Test
     void trimmingRemovesOnlyAcknowledgedEntries() throws Exception {
         UUID account = UUID.randomUUID();
-        UUID device = UUID.randomUUID();
+        UUID device = f.device(account);
         for (int i = 0; i < 6; i++) {
             f.enqueue(account, device, List.of(event("k", now(), 1)), true);
         }

@@ -24,7 +24,7 @@ class OutageTest {
         try (DrainFixture f = new DrainFixture("pgoutage"); TcpProxy proxy = new TcpProxy(f.db.port())) {
             StreamDrainer drainer = drainerThrough(f, proxy);
             UUID account = UUID.randomUUID();
-            UUID device = UUID.randomUUID();
+            UUID device = f.device(account);
             f.enqueue(account, device, List.of(event("first", System.currentTimeMillis(), 1)), true);
             assertEquals(1, drainer.drainUntilIdle(0).eventsCounted(), "a connection is open before the outage");
 
@@ -55,7 +55,7 @@ class OutageTest {
         try (DrainFixture f = new DrainFixture("longoutage"); TcpProxy proxy = new TcpProxy(f.db.port())) {
             StreamDrainer drainer = drainerThrough(f, proxy);
             UUID account = UUID.randomUUID();
-            UUID device = UUID.randomUUID();
+            UUID device = f.device(account);
             for (int i = 0; i < 12; i++) {
                 f.enqueue(account, device, List.of(event("k" + (i % 4), System.currentTimeMillis(), 100)), true);
             }
@@ -86,7 +86,7 @@ class OutageTest {
         try (DrainFixture f = new DrainFixture("refusing"); var admin = f.db.connect(); var locker = f.db.connect()) {
             String db = admin.getCatalog();
             UUID account = UUID.randomUUID();
-            UUID device = UUID.randomUUID();
+            UUID device = f.device(account);
             for (int i = 0; i < 5; i++) {
                 f.enqueue(account, device, List.of(event("k" + i, System.currentTimeMillis(), 10)), true);
             }
@@ -139,7 +139,8 @@ class OutageTest {
     @Test
     void redisStoppedEndsTheRunCleanlyAndSaysSo() throws Exception {
         try (EmbeddedRedis server = EmbeddedRedis.start(); DrainFixture f = new DrainFixture("redisoutage", server.url())) {
-            f.enqueue(UUID.randomUUID(), UUID.randomUUID(), List.of(event("k", System.currentTimeMillis(), 1)), true);
+            UUID account = UUID.randomUUID();
+            f.enqueue(account, f.device(account), List.of(event("k", System.currentTimeMillis(), 1)), true);
             StreamDrainer drainer = f.drainer("c", SOON);
             assertEquals(1, drainer.drainUntilIdle(0).eventsCounted());
             server.stopServer();

@@ -105,7 +105,7 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
         Connection c = connection();
         try {
             c.setAutoCommit(false);
-            List<DrainEvent> allowed = dropRevokedAndForeign(c, events);
+            List<DrainEvent> allowed = dropNotCountable(c, events);
             int dropped = events.size() - allowed.size();
             List<DrainEvent> fresh = dedupe.firstSeen(c, allowed, today);
             Map<Granularity, List<RollupRow>> rows = Rollups.aggregate(fresh);
@@ -154,7 +154,8 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
         return e.receivedAtMillis() >= invalidFrom;
     }
 
-    private List<DrainEvent> dropRevokedAndForeign(Connection c, List<DrainEvent> events) throws SQLException {
+    /** The events that may count: those of devices enrolled in the entry's account and not revoked, erased or rotated away. */
+    private List<DrainEvent> dropNotCountable(Connection c, List<DrainEvent> events) throws SQLException {
         Set<UUID> devices = new HashSet<>();
         events.forEach(e -> devices.add(e.deviceId()));
         Map<UUID, UUID> accountOf = new HashMap<>();
@@ -175,10 +176,11 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
         List<DrainEvent> out = new ArrayList<>(events.size());
         for (DrainEvent e : events) {
             UUID owner = accountOf.get(e.deviceId());
-            // A device the control plane does not know is counted (tokens are the gate); a known one must
-            // belong to the entry's account, be neither revoked nor erased, and its token still valid when
-            // ingest took the entry (Postgres decides here, whatever Redis' copy of the revocation said).
-            if (!gone.contains(e.deviceId()) && (owner == null || owner.equals(e.accountId())) && !rotatedAway(e, superseded)) {
+            // Only an enrolled device of the entry's account counts, neither revoked nor erased, with a token
+            // still valid when ingest took the entry (Postgres decides here, whatever Redis' copy of the
+            // revocation said). A device without a row (a token minted outside the control plane) is dropped:
+            // its rollups could never be erased, since the erasure API knows only enrolled devices.
+            if (e.accountId().equals(owner) && !gone.contains(e.deviceId()) && !rotatedAway(e, superseded)) {
                 out.add(e);
             }
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nuscape.core.event.UsageEvent;
 import io.nuscape.core.rollup.DrainEvent;
 import io.nuscape.core.usage.UsageQuery;
+import io.nuscape.testkit.Enrollment;
 import io.nuscape.testkit.TcpProxy;
 import io.nuscape.testkit.TestDatabase;
 import io.nuscape.testkit.TestPostgres;
@@ -133,6 +134,7 @@ class ConnectionLifecycleTest {
     void theDrainersConnectionTerminatedWhileIdleCostsNoFailedBatch() throws Exception {
         UUID account = UUID.randomUUID();
         UUID device = UUID.randomUUID();
+        Enrollment.enroll(db, account, device);
         try (PostgresRollupStore store = new PostgresRollupStore(database(db, QUICK))) {
             store.apply(events(account, device, 5));
             terminate(pid(store.heldConnection()));
@@ -148,6 +150,7 @@ class ConnectionLifecycleTest {
         // store repeats the batch on a new connection; dedupe keys keep the count exact.
         UUID account = UUID.randomUUID();
         UUID device = UUID.randomUUID();
+        Enrollment.enroll(db, account, device);
         DatabaseOptions noCheck = DatabaseOptions.DEFAULTS.withValidation(Duration.ofHours(1), Duration.ofHours(2));
         try (PostgresRollupStore store = new PostgresRollupStore(database(db, noCheck))) {
             store.apply(events(account, device, 5));
@@ -161,6 +164,7 @@ class ConnectionLifecycleTest {
     void noNamedServerSideStatementsAfterManyExecutions() throws Exception {
         UUID account = UUID.randomUUID();
         UUID device = UUID.randomUUID();
+        Enrollment.enroll(db, account, device);
         try (PostgresRollupStore store = new PostgresRollupStore(database(db, DatabaseOptions.DEFAULTS))) {
             for (int i = 0; i < 20; i++) {
                 store.apply(events(account, device, 3));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nuscape.core.event.UsageEvent;
 import io.nuscape.core.rollup.DrainEvent;
 import io.nuscape.core.rollup.Granularity;
+import io.nuscape.testkit.Enrollment;
 import io.nuscape.testkit.TestDatabase;
 import io.nuscape.testkit.TestPostgres;
 import java.sql.Connection;
@@ -57,10 +58,7 @@ class RolesTest {
     void theDrainerDrainsAndMakesPartitionsButTouchesNothingElse() throws SQLException {
         UUID account = UUID.randomUUID();
         UUID device = UUID.randomUUID();
-        try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            s.execute("INSERT INTO accounts (account_id, name) VALUES ('" + account + "', 'a')");
-            s.execute("INSERT INTO devices (device_id, account_id, name, platform) VALUES ('" + device + "', '" + account + "', 'd', 'web')");
-        }
+        Enrollment.enroll(db, account, device);
         Database drainer = as("nuscape_drainer");
         long now = System.currentTimeMillis();
         try (PostgresRollupStore store = new PostgresRollupStore(drainer)) {

@@ -23,7 +23,9 @@ import java.util.UUID;
  * fresh deployment (to create accounts) or an admin token of an account. The key set comes from
  * {@code --secret-arn} (Secrets Manager: a deployment's signing set {@code nuscape/<stage>/jwt-signing-keys},
  * by ARN or name; the verify-only set cannot sign), else {@code NUSCAPE_JWT_KEYS}, else the local stack's
- * {@code .local/jwt-keys.json}. Prints the token alone on standard output.
+ * {@code .local/jwt-keys.json}. Prints the token alone on standard output. Device tokens come from the
+ * control plane ({@code POST /api/v1/devices}), which enrolls the device: an ingest token minted here counts
+ * only if its subject is an enrolled device of the account (the drainer drops events of any other).
  */
 public final class MintToken {
     private MintToken() {
@@ -56,6 +58,10 @@ public final class MintToken {
             usage("--account <uuid> is required for scopes other than operator");
         }
         String subject = opts.getOrDefault("subject", scopes.contains(Scope.OPERATOR) ? "operator" : "ops-admin");
+        if (scopes.contains(Scope.INGEST)) {
+            System.err.println("mint-token: events count only if --subject is the device_id of a device enrolled in the account"
+                    + " (POST /api/v1/devices enrolls one and answers with its token)");
+        }
         long days = Long.parseLong(opts.getOrDefault("days", "1"));
         long generation = Long.parseLong(opts.getOrDefault("gen", "0"));
 

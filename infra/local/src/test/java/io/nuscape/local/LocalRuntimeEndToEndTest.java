@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nuscape.core.Json;
 import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.TokenIssuer;
+import io.nuscape.testkit.Enrollment;
 import io.nuscape.testkit.TestDatabase;
 import io.nuscape.testkit.TestPostgres;
 import io.nuscape.testkit.TestRedis;
@@ -75,6 +76,7 @@ class LocalRuntimeEndToEndTest {
     void batchesSentOverHttpReachTheRollupsExactlyOnce() throws Exception {
         UUID account = UUID.randomUUID();
         UUID device = UUID.randomUUID();
+        Enrollment.enroll(db, account, device);
         String token = new TokenIssuer(runtime.keys(), Optional.empty(), "nuscape", "nuscape")
                 .issue(account, device.toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(1));
         String key = "e2e.app";
@@ -129,6 +131,7 @@ class LocalRuntimeEndToEndTest {
         String base = runtime.baseUrl() + "/" + stage;
         UUID account = UUID.randomUUID();
         UUID device = UUID.randomUUID();
+        Enrollment.enroll(db, account, device);
         TokenIssuer issuer = new TokenIssuer(runtime.keys(), Optional.empty(), "nuscape", "nuscape");
         String token = issuer.issue(account, device.toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(1));
         String body = "{\"events\":[{\"event_id\":\"" + UUID.randomUUID() + "\",\"ts\":" + System.currentTimeMillis()

@@ -7,7 +7,9 @@ import io.nuscape.core.Json;
 import io.nuscape.core.auth.KeySet;
 import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.TokenIssuer;
+import io.nuscape.testkit.Enrollment;
 import io.nuscape.testkit.FreePort;
+import io.nuscape.testkit.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -137,10 +139,15 @@ class LocalStackFaultTest {
         }
     }
 
+    /** An ingest token of a new device of the account, enrolled first in the stack's Postgres: only enrolled devices count. */
     String token(UUID account) throws Exception {
+        UUID device = UUID.randomUUID();
+        var info = Json.MAPPER.readTree(Files.readString(dataDir.resolve("runtime.json")));
+        Enrollment.enroll(new TestDatabase(info.get("NUSCAPE_DATABASE_URL").asText(), info.get("NUSCAPE_DATABASE_USER").asText(),
+                info.get("NUSCAPE_DATABASE_PASSWORD").asText()), account, device);
         KeySet keys = KeySet.parse(Files.readString(dataDir.resolve("jwt-keys.json")));
         return new TokenIssuer(io.nuscape.core.auth.KeySource.of(keys), Optional.empty(), "nuscape", "nuscape")
-                .issue(account, UUID.randomUUID().toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(1));
+                .issue(account, device.toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(1));
     }
 
     /** Waits until the account's events in the rollups reach the expected number (or a minute passes); checks the DLQ. */

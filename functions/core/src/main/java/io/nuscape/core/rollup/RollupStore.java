@@ -3,9 +3,10 @@ package io.nuscape.core.rollup;
 import java.util.List;
 
 /**
- * The port the drainer writes through. {@link #apply} is one transaction: drop events of revoked, erased
- * or foreign devices, insert dedupe keys and keep only first-seen events, upsert the three rollup tables,
- * move devices' last-seen time. The Postgres adapter lives in {@code nuscape-postgres}.
+ * The port the drainer writes through. {@link #apply} is one transaction: drop events of devices that are
+ * not enrolled, revoked, erased or of another account, insert dedupe keys and keep only first-seen events,
+ * upsert the three rollup tables, move devices' last-seen time. The Postgres adapter lives in
+ * {@code nuscape-postgres}.
  */
 public interface RollupStore {
     /** Applies the events atomically; throws on any failure, leaving nothing applied. */

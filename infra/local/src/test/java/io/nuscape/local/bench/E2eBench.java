@@ -1,7 +1,5 @@
 package io.nuscape.local.bench;
 
-import io.nuscape.core.auth.Scope;
-import io.nuscape.core.auth.TokenIssuer;
 import io.nuscape.local.LocalRuntime;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,14 +11,10 @@ import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,12 +43,8 @@ public final class E2eBench {
         try (LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(root.resolve("template.yaml"), dataDir, 0, env, System.out))) {
             UUID account = UUID.randomUUID();
             UUID probeAccount = UUID.randomUUID();
-            TokenIssuer issuer = new TokenIssuer(runtime.keys(), Optional.empty(), "nuscape", "nuscape");
-            List<String> tokens = new ArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                tokens.add(issuer.issue(account, UUID.randomUUID().toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(2)));
-            }
-            String probeToken = issuer.issue(probeAccount, UUID.randomUUID().toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(2));
+            List<String> tokens = StackFigures.deviceTokens(runtime, account, 200);
+            String probeToken = StackFigures.deviceTokens(runtime, probeAccount, 1).get(0);
             Path script = dataDir.resolve("load.lua");
             // Pacing: each connection waits so that together they offer `rate` events/s (0: as fast as possible).
             double delayMs = rate <= 0 ? 0 : connections * 50 * 1000.0 / rate;

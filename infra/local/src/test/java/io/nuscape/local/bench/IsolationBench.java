@@ -1,7 +1,5 @@
 package io.nuscape.local.bench;
 
-import io.nuscape.core.auth.Scope;
-import io.nuscape.core.auth.TokenIssuer;
 import io.nuscape.core.event.EventIds;
 import io.nuscape.local.LocalRuntime;
 import java.net.URI;
@@ -13,15 +11,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,14 +41,10 @@ public final class IsolationBench {
         env.put("NUSCAPE_BACKLOG_MAX_ENTRIES", "10000000");
         Path root = Path.of(System.getenv().getOrDefault("NUSCAPE_HOME", ".")).toAbsolutePath();
         try (LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(root.resolve("template.yaml"), dataDir, 0, env, System.out))) {
-            TokenIssuer issuer = new TokenIssuer(runtime.keys(), Optional.empty(), "nuscape", "nuscape");
             UUID victim = UUID.randomUUID();
             UUID hostile = UUID.randomUUID();
-            List<String> victimTokens = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                victimTokens.add(issuer.issue(victim, UUID.randomUUID().toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(2)));
-            }
-            String hostileToken = issuer.issue(hostile, UUID.randomUUID().toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(2));
+            List<String> victimTokens = StackFigures.deviceTokens(runtime, victim, 20);
+            String hostileToken = StackFigures.deviceTokens(runtime, hostile, 1).get(0);
             HttpClient http = HttpClient.newHttpClient();
             String url = runtime.baseUrl() + "/api/v1/events/batch";
             try (var c = runtime.database().connect()) {

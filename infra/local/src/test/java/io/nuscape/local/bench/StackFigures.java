@@ -1,14 +1,45 @@
 package io.nuscape.local.bench;
 
+import io.nuscape.core.auth.Scope;
+import io.nuscape.core.auth.TokenIssuer;
 import io.nuscape.local.LocalRuntime;
+import io.nuscape.testkit.Enrollment;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 
-/** What the benchmarks read back from a local stack (shard 0 of a fresh one): counted, accepted, dead-lettered. */
+/**
+ * What the benchmarks set up in a local stack (enrolled devices and their tokens) and read back from it (shard 0
+ * of a fresh one): counted, accepted, dead-lettered.
+ */
 final class StackFigures {
     private StackFigures() {
+    }
+
+    /** Ingest tokens (valid 2 hours) of {@code devices} new devices of the account, enrolled first: only enrolled devices count. */
+    static List<String> deviceTokens(LocalRuntime runtime, UUID account, int devices) throws SQLException {
+        TokenIssuer issuer = new TokenIssuer(runtime.keys(), Optional.empty(), "nuscape", "nuscape");
+        Map<UUID, UUID> accountOfDevice = new HashMap<>();
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < devices; i++) {
+            UUID device = UUID.randomUUID();
+            accountOfDevice.put(device, account);
+            tokens.add(issuer.issue(account, device.toString(), Set.of(Scope.INGEST), 0, Instant.now(), Duration.ofHours(2)));
+        }
+        try (Connection c = runtime.database().connect()) {
+            Enrollment.enroll(c, accountOfDevice);
+        }
+        return tokens;
     }
 
     /** Every event in the rollups (each event counts once in usage_60m). */
