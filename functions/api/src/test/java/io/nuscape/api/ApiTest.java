@@ -94,7 +94,7 @@ class ApiTest {
 
     static JsonNode json(APIGatewayV2HTTPResponse r) {
         try {
-            return Json.MAPPER.readTree(r.getBody());
+            return Json.mapper().readTree(r.getBody());
         } catch (Exception e) {
             throw new AssertionError("not JSON: " + r.getBody());
         }

@@ -91,7 +91,7 @@ class CredentialRotationTest {
     }
 
     static JsonNode json(APIGatewayV2HTTPResponse r) throws Exception {
-        return Json.MAPPER.readTree(r.getBody());
+        return Json.mapper().readTree(r.getBody());
     }
 
     /** Rotates the role's password in Postgres and in the secret, then ends every session of the role. */

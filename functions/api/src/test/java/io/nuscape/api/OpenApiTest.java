@@ -40,7 +40,7 @@ class OpenApiTest {
             }
         }
         routes.add("post /api/v1/events/batch"); // IngestFunction's route, documented in the same contract
-        JsonNode doc = Json.MAPPER.readTree(OpenApiResource.DOCUMENT);
+        JsonNode doc = Json.mapper().readTree(OpenApiResource.DOCUMENT);
         assertEquals("3.0.3", doc.get("openapi").asText());
         Set<String> documented = new TreeSet<>();
         doc.get("paths").fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(m -> documented.add(m + " " + p.getKey())));

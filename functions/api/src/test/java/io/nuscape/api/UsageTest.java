@@ -132,7 +132,7 @@ class UsageTest {
 
     static JsonNode ok(APIGatewayV2HTTPResponse r) throws Exception {
         assertEquals(200, r.getStatusCode(), r.getBody());
-        return Json.MAPPER.readTree(r.getBody());
+        return Json.mapper().readTree(r.getBody());
     }
 
     static String enc(String s) {
@@ -253,7 +253,7 @@ class UsageTest {
         for (String path : bad) {
             APIGatewayV2HTTPResponse r = get(A, path);
             assertEquals(400, r.getStatusCode(), path + " -> " + r.getBody());
-            JsonNode body = Json.MAPPER.readTree(r.getBody());
+            JsonNode body = Json.mapper().readTree(r.getBody());
             assertEquals("invalid_request", body.get("error").asText());
             assertTrue(body.get("message").asText().length() > 10);
         }

@@ -1,6 +1,5 @@
 package io.nuscape.ingest;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nuscape.core.ApiException;
 import io.nuscape.core.ErrorCode;
 import io.nuscape.core.Json;
@@ -206,14 +205,20 @@ public final class IngestService {
         return s.length() <= chars ? s : s.substring(0, chars);
     }
 
+    /** The stored first answer with {@code "duplicate": true}, in its place, every other field as stored. */
+    @SuppressWarnings("unchecked")
     private static String asDuplicate(String stored) {
+        Object answer;
         try {
-            ObjectNode node = (ObjectNode) Json.MAPPER.readTree(stored);
-            node.put("duplicate", true);
-            return Json.MAPPER.writeValueAsString(node);
+            answer = Json.read(stored);
         } catch (Exception e) {
             throw new IllegalStateException("stored batch answer is not JSON", e);
         }
+        if (!(answer instanceof Map<?, ?> fields)) {
+            throw new IllegalStateException("stored batch answer is not a JSON object");
+        }
+        ((Map<String, Object>) fields).put("duplicate", true);
+        return Json.write(fields);
     }
 
     private static HttpAnswer error(ApiException e) {

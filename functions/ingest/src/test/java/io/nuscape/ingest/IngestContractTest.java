@@ -78,7 +78,7 @@ class IngestContractTest {
         assertEquals("50", entry.get("n"));
         List<UsageEvent> decoded = EventCodec.decode(entry.get("events").getBytes(StandardCharsets.UTF_8));
         assertEquals(50, decoded.size());
-        assertEquals(Json.MAPPER.readTree(evs.get(0)).get("event_id").asText(), decoded.get(0).eventId());
+        assertEquals(Json.mapper().readTree(evs.get(0)).get("event_id").asText(), decoded.get(0).eventId());
     }
 
     @Test
@@ -124,6 +124,28 @@ class IngestContractTest {
         // Another device using the same batch id is a different batch.
         String other = f.token(account, UUID.randomUUID(), Set.of(Scope.INGEST), 0);
         assertFalse(json(f.post(other, body)).get("duplicate").asBoolean());
+    }
+
+    @Test
+    void theDuplicateAnswerIsTheFirstAnswerWordForWordButDuplicate() {
+        String token = f.token(UUID.randomUUID(), UUID.randomUUID(), Set.of(Scope.INGEST), 0);
+        long now = System.currentTimeMillis();
+        List<String> evs = new ArrayList<>(events(2));
+        // Rejected events whose ids the answer repeats: escapes, quotes, controls, raw and escaped surrogate pairs.
+        for (String id : new String[] {"q\\\"uote\\\\back\\nline\\u0001", "é 中 😀", "\\ud83d\\ude00\\u00e9", "x".repeat(80)}) {
+            evs.add("{\"event_id\":\"" + id + "\",\"ts\":" + now + ",\"kind\":\"app\",\"key\":\"k\"}");
+        }
+        evs.add("{\"event_id\":\"" + UUID.randomUUID() + "\",\"ts\":1.5,\"kind\":\"app\",\"key\":\"k\",\"extra\":{\"a\":[1,2.5]}}");
+        String body = batch(UUID.randomUUID(), evs);
+
+        APIGatewayV2HTTPResponse first = f.post(token, body);
+        APIGatewayV2HTTPResponse again = f.post(token, body);
+        assertEquals(202, first.getStatusCode());
+        assertEquals(202, again.getStatusCode());
+        assertTrue(first.getBody().endsWith(",\"duplicate\":false}"), first.getBody());
+        assertEquals(first.getBody().replace(",\"duplicate\":false}", ",\"duplicate\":true}"), again.getBody());
+        assertEquals("q\"uote\\back\nline\u0001", json(first).get("rejected").get(0).get("event_id").asText());
+        assertEquals("\ud83d\ude00\u00e9", json(again).get("rejected").get(2).get("event_id").asText());
     }
 
     @Test

@@ -148,7 +148,7 @@ final class IngestFixture implements AutoCloseable {
 
     static JsonNode json(APIGatewayV2HTTPResponse r) {
         try {
-            return Json.MAPPER.readTree(r.getBody());
+            return Json.mapper().readTree(r.getBody());
         } catch (IOException e) {
             throw new IllegalStateException("not JSON: " + r.getBody(), e);
         }

@@ -50,7 +50,7 @@ class MigrationHandlerTest {
     /** One PUT the stand-in received. */
     record Put(String method, String contentType, String contentLength, byte[] body) {
         JsonNode json() throws Exception {
-            return Json.MAPPER.readTree(body);
+            return Json.mapper().readTree(body);
         }
     }
 
@@ -312,7 +312,7 @@ class MigrationHandlerTest {
         String logged = out.toString(StandardCharsets.UTF_8);
         String line = logged.lines().filter(l -> l.contains("cannot answer CloudFormation")).findFirst().orElseThrow(
                 () -> new AssertionError("no error logged: " + logged));
-        JsonNode json = Json.MAPPER.readTree(line);
+        JsonNode json = Json.mapper().readTree(line);
         assertEquals("ERROR", json.get("level").asText(), line);
         assertEquals("r-Delete", json.get("cloudformation_request_id").asText(), line);
         assertFalse(logged.contains("secret-signature"), "the pre-signed URL's signature never reaches the log");

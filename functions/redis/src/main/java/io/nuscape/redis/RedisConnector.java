@@ -41,6 +41,21 @@ import java.time.Duration;
  * 503 for up to that long after Redis was back (13 s after a 20 s outage, measured on the local stack).
  */
 public final class RedisConnector implements AutoCloseable {
+    static {
+        // Netty and Lettuce emit JFR events whenever the JVM has JFR, so the first connection loads JFR's own
+        // machinery: about 60 ms of ingest's cold start (scripts/bench coldstart), for events nobody records
+        // on Lambda. Set before either library reads them (they do once, in static initialisers); a -D of
+        // their own (JAVA_TOOL_OPTIONS) still wins, to record them when profiling.
+        offUnlessSet("io.netty.jfr.enabled");
+        offUnlessSet("io.lettuce.core.jfr");
+    }
+
+    private static void offUnlessSet(String property) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, "false");
+        }
+    }
+
     private final ClientResources resources;
     private final RedisURI uri;
     private final boolean cluster;

@@ -33,7 +33,7 @@ record DemoData(UUID accountId, UUID deviceId, String adminToken, String deviceT
         UUID account;
         UUID device;
         if (Files.exists(file)) {
-            JsonNode saved = Json.MAPPER.readTree(Files.readString(file));
+            JsonNode saved = Json.mapper().readTree(Files.readString(file));
             account = UUID.fromString(saved.get("account_id").asText());
             device = UUID.fromString(saved.get("device_id").asText());
         } else {
@@ -56,7 +56,7 @@ record DemoData(UUID accountId, UUID deviceId, String adminToken, String deviceT
         String admin = null;
         String ingest = null;
         if (Files.exists(file)) {
-            JsonNode saved = Json.MAPPER.readTree(Files.readString(file));
+            JsonNode saved = Json.mapper().readTree(Files.readString(file));
             admin = stillValid(verifier, saved.path("admin_token").asText(""));
             ingest = stillValid(verifier, saved.path("device_token").asText(""));
         }

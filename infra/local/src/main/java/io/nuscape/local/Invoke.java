@@ -32,13 +32,13 @@ public final class Invoke {
             System.err.println("no function '" + args[0] + "' in template.yaml; there are: " + template.functions().keySet());
             System.exit(2);
         }
-        JsonNode event = args.length > 1 ? Json.MAPPER.readTree(Files.readString(Path.of(args[1]))) : Json.MAPPER.readTree("{}");
+        JsonNode event = args.length > 1 ? Json.mapper().readTree(Files.readString(Path.of(args[1]))) : Json.mapper().readTree("{}");
 
         LocalServers own = null;
         Thread stopOnSignal = null;
         try {
             Path runtimeFile = dataDir.resolve("runtime.json");
-            JsonNode running = Files.exists(runtimeFile) ? Json.MAPPER.readTree(Files.readString(runtimeFile)) : null;
+            JsonNode running = Files.exists(runtimeFile) ? Json.mapper().readTree(Files.readString(runtimeFile)) : null;
             if (running != null && ProcessHandle.of(running.get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false)) {
                 running.fields().forEachRemaining(e -> {
                     if (e.getKey().startsWith("NUSCAPE_")) {
@@ -69,7 +69,7 @@ public final class Invoke {
             merged.putAll(env);
             try (FunctionHost host = new FunctionHost(function, Settings.from(merged), () -> false)) {
                 JsonNode result = host.invoke(event, UUID.randomUUID().toString());
-                System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+                System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
             }
         } finally {
             if (own != null) {

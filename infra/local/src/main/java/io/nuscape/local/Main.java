@@ -35,10 +35,10 @@ public final class Main {
         }
         Path runningFile = dataDir.resolve("runtime.json");
         if (Files.exists(runningFile)) {
-            long pid = Json.MAPPER.readTree(Files.readString(runningFile)).path("pid").asLong(-1);
+            long pid = Json.mapper().readTree(Files.readString(runningFile)).path("pid").asLong(-1);
             if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                 System.err.println("scripts/local-up: a local stack already runs on " + dataDir + " (pid " + pid + ", "
-                        + Json.MAPPER.readTree(Files.readString(runningFile)).path("base_url").asText() + "); stop it with "
+                        + Json.mapper().readTree(Files.readString(runningFile)).path("base_url").asText() + "); stop it with "
                         + "'kill " + pid + "' (it stops cleanly), or start this one with --data-dir elsewhere");
                 System.exit(1);
             }

@@ -90,7 +90,7 @@ class LocalRuntimeEndToEndTest {
         HttpResponse<String> first = post(token, body.getBytes(), Map.of());
         assertEquals(202, first.statusCode(), first.body());
         HttpResponse<String> again = post(token, body.getBytes(), Map.of());
-        JsonNode dup = Json.MAPPER.readTree(again.body());
+        JsonNode dup = Json.mapper().readTree(again.body());
         assertTrue(dup.get("duplicate").asBoolean());
 
         // The same events again, gzip-compressed, in a new batch: the drainer counts them once.
@@ -147,7 +147,7 @@ class LocalRuntimeEndToEndTest {
         HttpResponse<String> erasure = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/erasures/" + UUID.randomUUID()))
                 .GET().header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(404, erasure.statusCode());
-        assertEquals("not_found", Json.MAPPER.readTree(erasure.body()).get("error").asText(), "the API's own answer, not the gateway's");
+        assertEquals("not_found", Json.mapper().readTree(erasure.body()).get("error").asText(), "the API's own answer, not the gateway's");
         HttpResponse<String> devices = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/devices"))
                 .GET().header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, devices.statusCode(), devices.body());

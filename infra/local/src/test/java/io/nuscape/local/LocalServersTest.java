@@ -53,7 +53,7 @@ class LocalServersTest {
     @Test
     void serversLeftByAHardKilledStackAreStoppedAndTheirDataKept() throws Exception {
         Process first = localUp();
-        var info = io.nuscape.core.Json.MAPPER.readTree(Files.readString(dataDir.resolve("runtime.json")));
+        var info = io.nuscape.core.Json.mapper().readTree(Files.readString(dataDir.resolve("runtime.json")));
         String databaseUrl = info.get("NUSCAPE_DATABASE_URL").asText();
         try (Connection c = java.sql.DriverManager.getConnection(databaseUrl, "postgres", "postgres"); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE kept (v text)");
@@ -71,7 +71,7 @@ class LocalServersTest {
             assertTrue(log().contains("was left running by an earlier stack"), log());
             assertFalse(ProcessHandle.of(postgresPid).map(ProcessHandle::isAlive).orElse(false), "the old Postgres was stopped");
             assertFalse(ProcessHandle.of(redisPid).map(ProcessHandle::isAlive).orElse(false), "the old redis-server was stopped");
-            var now = io.nuscape.core.Json.MAPPER.readTree(Files.readString(dataDir.resolve("runtime.json")));
+            var now = io.nuscape.core.Json.mapper().readTree(Files.readString(dataDir.resolve("runtime.json")));
             try (Connection c = java.sql.DriverManager.getConnection(now.get("NUSCAPE_DATABASE_URL").asText(), "postgres", "postgres");
                  Statement s = c.createStatement()) {
                 try (ResultSet rs = s.executeQuery("SELECT v FROM kept")) {

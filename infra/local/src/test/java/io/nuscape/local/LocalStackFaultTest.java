@@ -125,7 +125,7 @@ class LocalStackFaultTest {
         private static String refusal(HttpResponse<String> r) {
             String error;
             try {
-                error = Json.MAPPER.readTree(r.body()).path("error").asText("(no error code)");
+                error = Json.mapper().readTree(r.body()).path("error").asText("(no error code)");
             } catch (Exception notJson) {
                 error = "(not JSON)";
             }
@@ -152,7 +152,7 @@ class LocalStackFaultTest {
 
     /** Waits until the account's events in the rollups reach the expected number (or a minute passes); checks the DLQ. */
     void assertCountedOnce(UUID account, RetryingClient client) throws Exception {
-        var info = Json.MAPPER.readTree(Files.readString(dataDir.resolve("runtime.json")));
+        var info = Json.mapper().readTree(Files.readString(dataDir.resolve("runtime.json")));
         long counted = -1;
         long deadline = System.currentTimeMillis() + 120_000;
         while (System.currentTimeMillis() < deadline) {

@@ -81,7 +81,7 @@ class TemplateTest {
         template.functions().values().forEach(f -> f.routes().forEach(r -> routed.add(r.method() + " " + r.path())));
         try (var files = Files.list(ROOT.resolve("events"))) {
             for (Path file : files.filter(p -> p.toString().endsWith(".json")).toList()) {
-                com.fasterxml.jackson.databind.JsonNode event = io.nuscape.core.Json.MAPPER.readTree(Files.readString(file));
+                com.fasterxml.jackson.databind.JsonNode event = io.nuscape.core.Json.mapper().readTree(Files.readString(file));
                 if (event.has("routeKey")) {
                     assertTrue(routed.contains(event.get("routeKey").asText()), file + ": " + event.get("routeKey"));
                     assertEquals("2.0", event.get("version").asText(), file.toString());

@@ -25,7 +25,7 @@ public final class Requests {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object");
         }
         try {
-            JsonNode node = Json.MAPPER.readTree(body);
+            JsonNode node = Json.mapper().readTree(body);
             if (node == null || !node.isObject()) {
                 throw new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object");
             }

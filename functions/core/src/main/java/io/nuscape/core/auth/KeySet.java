@@ -1,6 +1,5 @@
 package io.nuscape.core.auth;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.nuscape.core.ConfigException;
 import io.nuscape.core.Json;
 import java.security.Key;
@@ -32,18 +31,19 @@ public final class KeySet {
 
     /** Parses and checks the whole set; a bad entry fails with a message naming its kid and what is wrong. */
     public static KeySet parse(String json) {
-        JsonNode root;
+        Object root;
         try {
-            root = Json.MAPPER.readTree(json);
+            root = Json.read(json);
         } catch (Exception e) {
             throw new ConfigException("JWT key set is not valid JSON (NUSCAPE_JWT_KEYS or its secret)");
         }
-        if (root == null || !root.isArray() || root.isEmpty()) {
+        if (!(root instanceof List<?> entries) || entries.isEmpty()) {
             throw new ConfigException("JWT key set must be a non-empty JSON array of keys");
         }
         var keys = new LinkedHashMap<String, JwtKey>();
-        for (JsonNode node : root) {
-            JwtKey key = parseKey(node);
+        for (Object entry : entries) {
+            // An entry that is not an object has none of the fields, so it fails on its missing kid.
+            JwtKey key = parseKey(entry instanceof Map<?, ?> fields ? fields : Map.of());
             if (keys.putIfAbsent(key.kid(), key) != null) {
                 throw new ConfigException("JWT key set has kid '" + key.kid() + "' twice");
             }
@@ -51,12 +51,12 @@ public final class KeySet {
         return new KeySet(keys);
     }
 
-    private static JwtKey parseKey(JsonNode node) {
-        String kid = text(node, "kid").orElseThrow(() -> new ConfigException("every JWT key needs a \"kid\""));
-        String alg = text(node, "alg").orElseThrow(() -> new ConfigException("JWT key '" + kid + "' needs an \"alg\""));
+    private static JwtKey parseKey(Map<?, ?> fields) {
+        String kid = text(fields, "kid").orElseThrow(() -> new ConfigException("every JWT key needs a \"kid\""));
+        String alg = text(fields, "alg").orElseThrow(() -> new ConfigException("JWT key '" + kid + "' needs an \"alg\""));
         return switch (alg) {
             case "HS256" -> {
-                String secret = text(node, "secret").orElseThrow(
+                String secret = text(fields, "secret").orElseThrow(
                         () -> new ConfigException("HS256 key '" + kid + "' needs a base64url \"secret\""));
                 byte[] bytes;
                 try {
@@ -72,13 +72,13 @@ public final class KeySet {
                 yield new JwtKey(kid, alg, k, Optional.of(k));
             }
             case "ES256" -> {
-                String pub = text(node, "public_pem").orElseThrow(
+                String pub = text(fields, "public_pem").orElseThrow(
                         () -> new ConfigException("ES256 key '" + kid + "' needs a \"public_pem\""));
                 ECPublicKey publicKey = (ECPublicKey) decode(kid, pub, false);
                 if (publicKey.getParams().getCurve().getField().getFieldSize() != ES256_FIELD_BITS) {
                     throw new ConfigException("ES256 key '" + kid + "' must be a P-256 key");
                 }
-                Optional<Key> priv = text(node, "private_pem").map(p -> (ECPrivateKey) decode(kid, p, true));
+                Optional<Key> priv = text(fields, "private_pem").map(p -> (ECPrivateKey) decode(kid, p, true));
                 yield new JwtKey(kid, alg, publicKey, priv);
             }
             default -> throw new ConfigException("JWT key '" + kid + "' has alg '" + alg + "'; only HS256 and ES256 are allowed");
@@ -97,9 +97,8 @@ public final class KeySet {
         }
     }
 
-    private static Optional<String> text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v != null && v.isTextual() && !v.asText().isBlank() ? Optional.of(v.asText()) : Optional.empty();
+    private static Optional<String> text(Map<?, ?> fields, String field) {
+        return fields.get(field) instanceof String v && !v.isBlank() ? Optional.of(v) : Optional.empty();
     }
 
     public Optional<JwtKey> find(String kid) {

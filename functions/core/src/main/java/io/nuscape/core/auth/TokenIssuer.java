@@ -32,7 +32,7 @@ public final class TokenIssuer {
     public String issue(UUID account, String subject, Set<Scope> scopes, long generation, Instant issuedAt, Duration lifetime) {
         JwtKey key = keys.keys().signingKey(signingKid);
         return Jwts.builder()
-                .json(new JacksonSerializer<>(Json.MAPPER))
+                .json(new JacksonSerializer<>(Json.mapper()))
                 .header().keyId(key.kid()).and()
                 .issuer(issuer)
                 .audience().add(audience).and()

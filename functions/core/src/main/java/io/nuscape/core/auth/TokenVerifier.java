@@ -9,12 +9,16 @@ import io.jsonwebtoken.JwtParser;
 import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.Locator;
 import io.jsonwebtoken.PrematureJwtException;
-import io.jsonwebtoken.jackson.io.JacksonDeserializer;
+import io.jsonwebtoken.io.AbstractDeserializer;
+import io.jsonwebtoken.io.DeserializationException;
 import io.nuscape.core.Json;
+import java.io.Reader;
+import java.io.StringWriter;
 import java.security.Key;
 import java.time.Clock;
 import java.util.Date;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -53,7 +57,7 @@ public final class TokenVerifier {
                 .clockSkewSeconds(CLOCK_SKEW_SECONDS)
                 .clock(() -> Date.from(clock.instant()))
                 .requireIssuer(issuer)
-                .json(new JacksonDeserializer<>(Json.MAPPER))
+                .json(new PlainJson())
                 .build();
     }
 
@@ -174,6 +178,23 @@ public final class TokenVerifier {
                 throw new KeyRejected("token alg does not match its key's alg");
             }
             return key.verificationKey();
+        }
+    }
+
+    /**
+     * Header and claims read with {@link Json#read}: the values jjwt's Jackson deserializer gave, as strictly,
+     * without loading Jackson databind (ingest's cold start). Every failure here is a malformed token to jjwt.
+     */
+    private static final class PlainJson extends AbstractDeserializer<Map<String, ?>> {
+        @Override
+        @SuppressWarnings("unchecked")
+        protected Map<String, ?> doDeserialize(Reader reader) throws Exception {
+            StringWriter text = new StringWriter();
+            reader.transferTo(text);
+            if (Json.read(text.toString()) instanceof Map<?, ?> object) {
+                return (Map<String, ?>) object; // Json.read's objects have string keys
+            }
+            throw new DeserializationException("not a JSON object");
         }
     }
 

@@ -174,4 +174,58 @@ class TokenVerifierTest {
         assertThrows(TokenRejectedException.class, () -> VERIFIER.verifyAuthorization("Bearer not.a.jwt"));
         assertThrows(TokenRejectedException.class, () -> VERIFIER.verifyAuthorization("Bearer " + "x".repeat(10_000)));
     }
+
+    /** What the verifier makes of a token signed with hs-1 over exactly this header and these claims. */
+    static String outcome(String header, String claims) throws Exception {
+        String input = b64(header) + "." + b64(claims);
+        try {
+            Principal p = VERIFIER.verify(input + "." + hmac(HS.secret(), input));
+            return "ok " + p.subject() + " gen " + p.tokenGeneration();
+        } catch (TokenRejectedException e) {
+            return e.getMessage();
+        }
+    }
+
+    static final String NOT_CLAIMS = "token must be a signed JWS with alg HS256 or ES256";
+
+    /** Outcomes as they were with jjwt's Jackson deserializer: the JSON reader must not change any of them. */
+    @Test
+    void headerAndClaimsAreReadAsStrictlyAsJsonAllows() throws Exception {
+        String header = "{\"alg\":\"HS256\",\"kid\":\"hs-1\"}";
+        long exp = Instant.now().plusSeconds(600).getEpochSecond();
+        String base = "\"iss\":\"nuscape\",\"aud\":\"nuscape\",\"acct\":\"" + ACCOUNT + "\",\"exp\":" + exp;
+        String device = base + ",\"scope\":\"ingest\",\"sub\":\"" + DEVICE + "\"";
+        String admin = base + ",\"scope\":\"admin\"";
+        String[][] cases = {
+            // header, claims, outcome
+            {header, "{" + device + "}", "ok " + DEVICE + " gen 0"},
+            {"{\"alg\":\"HS256\",\"kid\":\"hs-1\",\"kid\":\"hs-0\"}", "{" + device + "}", "token is malformed"},
+            {"[" + header + "]", "{" + device + "}", "token is malformed"},
+            {"null", "{" + device + "}", "token is malformed"},
+            {"{\"alg\":\"HS256\",\"kid\":\"hs-1\",\"x\":" + "[".repeat(40) + "]".repeat(40) + "}", "{" + device + "}",
+                "token is malformed"},
+            {"{\"alg\":\"HS256\",\"kid\":\"hs-\\u0031\",\"typ\":\"JWT\",\"x\":[1,{},null,2.5]}", "{" + device + "}",
+                "ok " + DEVICE + " gen 0"},
+            // A payload that is not a well-formed JSON object is content, not claims, to jjwt: not a claims JWS.
+            {header, "{" + device + ",\"exp\":" + exp + "}", NOT_CLAIMS},
+            {header, "{" + device + ",\"x\":" + "[".repeat(40) + "]".repeat(40) + "}", NOT_CLAIMS},
+            {header, "{" + device + ",\"x\":" + "1".repeat(70) + "}", NOT_CLAIMS},
+            {header, "{" + device + ",\"x\":NaN}", NOT_CLAIMS},
+            {header, "{" + device + ",", NOT_CLAIMS},
+            {header, "{" + device + ",\"gen\":7}", "ok " + DEVICE + " gen 7"},
+            {header, "{" + device + ",\"gen\":" + (1L << 40) + "}", "ok " + DEVICE + " gen " + (1L << 40)},
+            {header, "{" + device + ",\"gen\":1.0}", "token gen claim must be an integer"},
+            {header, "{" + device + ",\"gen\":1e2}", "token gen claim must be an integer"},
+            {header, "{" + device + ",\"gen\":18446744073709551616}", "token gen claim must be an integer"},
+            {header, "{" + admin + ",\"sub\":\"admin-\\u00e9-\\ud83d\\ude00-\\\"q\\\"\"}", "ok admin-é-😀-\"q\" gen 0"},
+            {header, "{" + admin + ",\"sub\":\"raw-é-😀\",\"extra\":{\"a\":[true,false,null,-0.0]}}", "ok raw-é-😀 gen 0"},
+        };
+        StringBuilder expected = new StringBuilder();
+        StringBuilder actual = new StringBuilder();
+        for (String[] c : cases) {
+            expected.append(c[0]).append(" . ").append(c[1]).append(" -> ").append(c[2]).append('\n');
+            actual.append(c[0]).append(" . ").append(c[1]).append(" -> ").append(outcome(c[0], c[1])).append('\n');
+        }
+        assertEquals(expected.toString(), actual.toString());
+    }
 }

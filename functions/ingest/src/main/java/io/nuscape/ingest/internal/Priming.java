@@ -6,10 +6,13 @@ import io.nuscape.core.auth.TokenRejectedException;
 import io.nuscape.core.event.BatchParser;
 import io.nuscape.core.event.EventCodec;
 import io.nuscape.core.event.MalformedBatchException;
+import io.nuscape.core.event.ParsedBatch;
 import io.nuscape.ingest.IngestFunction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -34,7 +37,12 @@ public final class Priming {
         String token = primingToken(f);
         for (int i = 0; i < ROUNDS; i++) {
             try {
-                EventCodec.encode(parser.parse(body, now).accepted());
+                ParsedBatch batch = parser.parse(body, now);
+                EventCodec.encode(batch.accepted());
+                // Every request writes an answer of this shape (plain values only: nothing that needs databind).
+                Json.write(Map.of("batch_id", FIXED.toString(), "accepted", batch.accepted().size(), "rejected",
+                        List.of(Map.of("index", 1, "event_id", "bad", "reason", batch.rejected().get(0).reason())),
+                        "duplicate", false));
             } catch (MalformedBatchException e) {
                 throw new IllegalStateException("priming body is malformed: " + e.getMessage(), e);
             }

@@ -34,7 +34,7 @@ class CustomResourceUnitTest {
         String body = CustomResourceResponse.failed(request, "nuscape-schema", "😀".repeat(5_000)).toJson();
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         assertTrue(bytes.length <= CustomResourceResponse.MAX_BODY_BYTES, bytes.length + " bytes");
-        String reason = Json.MAPPER.readTree(bytes).get("Reason").asText();
+        String reason = Json.mapper().readTree(bytes).get("Reason").asText();
         assertTrue(reason.endsWith("…"));
         String kept = reason.substring(0, reason.length() - 1);
         assertEquals(0, kept.length() % 2, "no half of a surrogate pair");

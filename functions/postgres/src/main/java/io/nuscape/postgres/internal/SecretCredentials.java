@@ -51,7 +51,7 @@ public final class SecretCredentials implements CredentialSource {
     private void read() {
         JsonNode node;
         try {
-            node = Json.MAPPER.readTree(secret.get());
+            node = Json.mapper().readTree(secret.get());
         } catch (IOException e) {
             throw new ConfigException("database secret is not JSON with username and password");
         }

@@ -25,7 +25,7 @@ public final class KeySetFiles {
 
     /** A set of one new ES256 key. */
     public static String newSet(String kid) {
-        ArrayNode set = Json.MAPPER.createArrayNode();
+        ArrayNode set = Json.mapper().createArrayNode();
         set.add(es256(kid));
         return checked(set);
     }
@@ -36,7 +36,7 @@ public final class KeySetFiles {
      */
     public static String publicSet(String json) {
         ArrayNode set = parse(json);
-        ArrayNode out = Json.MAPPER.createArrayNode();
+        ArrayNode out = Json.mapper().createArrayNode();
         for (JsonNode key : set) {
             String kid = key.path("kid").asText();
             if (!"ES256".equals(key.path("alg").asText())) {
@@ -66,7 +66,7 @@ public final class KeySetFiles {
                 throw new ConfigException("the key set already has kid '" + kid + "'");
             }
         }
-        ArrayNode out = Json.MAPPER.createArrayNode();
+        ArrayNode out = Json.mapper().createArrayNode();
         out.add(es256(kid));
         out.addAll(set);
         return checked(out);
@@ -75,7 +75,7 @@ public final class KeySetFiles {
     /** The set without the key named (after the longest token it signed has expired). */
     public static String removeKey(String json, String kid) {
         ArrayNode set = parse(json);
-        ArrayNode out = Json.MAPPER.createArrayNode();
+        ArrayNode out = Json.mapper().createArrayNode();
         for (JsonNode key : set) {
             if (!kid.equals(key.path("kid").asText())) {
                 out.add(key);
@@ -93,7 +93,7 @@ public final class KeySetFiles {
     private static ArrayNode parse(String json) {
         KeySet.parse(json); // the same checks the functions make, with their messages
         try {
-            return (ArrayNode) Json.MAPPER.readTree(json);
+            return (ArrayNode) Json.mapper().readTree(json);
         } catch (Exception e) {
             throw new ConfigException("JWT key set is not valid JSON");
         }
@@ -117,7 +117,7 @@ public final class KeySetFiles {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("this JDK cannot make P-256 keys", e);
         }
-        ObjectNode key = Json.MAPPER.createObjectNode();
+        ObjectNode key = Json.mapper().createObjectNode();
         key.put("kid", kid);
         key.put("alg", "ES256");
         key.put("public_pem", pem("PUBLIC KEY", pair.getPublic().getEncoded()));   // X.509 SubjectPublicKeyInfo
