@@ -142,7 +142,7 @@ class LocalStackFaultTest {
     /** An ingest token of a new device of the account, enrolled first in the stack's Postgres: only enrolled devices count. */
     String token(UUID account) throws Exception {
         UUID device = UUID.randomUUID();
-        var info = Json.MAPPER.readTree(Files.readString(dataDir.resolve("runtime.json")));
+        var info = Json.mapper().readTree(Files.readString(dataDir.resolve("runtime.json")));
         Enrollment.enroll(new TestDatabase(info.get("NUSCAPE_DATABASE_URL").asText(), info.get("NUSCAPE_DATABASE_USER").asText(),
                 info.get("NUSCAPE_DATABASE_PASSWORD").asText()), account, device);
         KeySet keys = KeySet.parse(Files.readString(dataDir.resolve("jwt-keys.json")));
