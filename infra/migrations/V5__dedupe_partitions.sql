@@ -62,39 +62,56 @@ $$;
 REVOKE ALL ON FUNCTION ensure_dedupe_partitions(date, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ensure_dedupe_partitions(date, date) TO nuscape_drainer, nuscape_retention;
 
--- Drops the dedupe partitions of days before p_keep_from (dedupe_keys) and p_keep_late_from
--- (dedupe_keys_late), and the V1 table once its newest key was first seen before p_legacy_cutoff.
--- Each parent's lock is waited for at most lock_timeout; what times out is dropped by the next run.
-CREATE FUNCTION expire_dedupe_keys(p_keep_from date, p_keep_late_from date, p_legacy_cutoff timestamptz) RETURNS integer
+-- The dedupe tables whose keys are all past the window: dedupe_keys partitions of days before p_keep_from,
+-- dedupe_keys_late partitions of days before p_keep_late_from, and the V1 table once its newest key was
+-- first seen before p_legacy_cutoff. Retention drops them one per transaction (drop_dedupe_table), so a
+-- run never holds two parents' locks at once and one lock timeout costs only that table.
+CREATE FUNCTION dedupe_tables_past(p_keep_from date, p_keep_late_from date, p_legacy_cutoff timestamptz) RETURNS SETOF text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT c.relname::text
+    FROM pg_inherits i
+    JOIN pg_class c ON c.oid = i.inhrelid
+    JOIN pg_class parent ON parent.oid = i.inhparent
+    WHERE parent.relname IN ('dedupe_keys', 'dedupe_keys_late')
+      AND right(c.relname, 9) SIMILAR TO 'p[0-9]{8}'
+      AND ((parent.relname = 'dedupe_keys' AND to_date(right(c.relname, 8), 'YYYYMMDD') < p_keep_from)
+        OR (parent.relname = 'dedupe_keys_late' AND to_date(right(c.relname, 8), 'YYYYMMDD') < p_keep_late_from))
+    UNION ALL
+    SELECT 'event_dedupe'
+    WHERE to_regclass('event_dedupe') IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM event_dedupe WHERE first_seen >= p_legacy_cutoff)
+$$;
+REVOKE ALL ON FUNCTION dedupe_tables_past(date, date, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dedupe_tables_past(date, date, timestamptz) TO nuscape_retention;
+
+-- Drops one table that dedupe_tables_past named; its parent's lock is waited for at most lock_timeout.
+CREATE FUNCTION drop_dedupe_table(p_table text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET lock_timeout = '5s' AS $$
-DECLARE
-    p       record;
-    dropped integer := 0;
 BEGIN
-    FOR p IN SELECT c.relname AS part,
-                    to_date(right(c.relname, 8), 'YYYYMMDD') AS day,
-                    (parent.relname = 'dedupe_keys_late') AS late
-             FROM pg_inherits i
-             JOIN pg_class c ON c.oid = i.inhrelid
-             JOIN pg_class parent ON parent.oid = i.inhparent
-             WHERE parent.relname IN ('dedupe_keys', 'dedupe_keys_late')
-               AND right(c.relname, 9) SIMILAR TO 'p[0-9]{8}'
-    LOOP
-        IF (p.late AND p.day < p_keep_late_from) OR (NOT p.late AND p.day < p_keep_from) THEN
-            EXECUTE format('DROP TABLE %I', p.part);
-            dropped := dropped + 1;
-        END IF;
-    END LOOP;
-    IF to_regclass('event_dedupe') IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM event_dedupe WHERE first_seen >= p_legacy_cutoff) THEN
-        DROP TABLE event_dedupe;
-        dropped := dropped + 1;
+    IF p_table <> 'event_dedupe' AND p_table !~ '^dedupe_keys(_late)?_p[0-9]{8}$' THEN
+        RAISE EXCEPTION 'not a dedupe table: %', p_table USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    RETURN dropped;
+    EXECUTE format('DROP TABLE IF EXISTS %I', p_table);
 END;
 $$;
-REVOKE ALL ON FUNCTION expire_dedupe_keys(date, date, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION expire_dedupe_keys(date, date, timestamptz) TO nuscape_retention;
+REVOKE ALL ON FUNCTION drop_dedupe_table(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION drop_dedupe_table(text) TO nuscape_retention;
+
+-- A drainer of the previous release (rollback, or one still running during a deployment) dedupes only by
+-- inserting here: a key the V5 tables already hold is not inserted, so its RETURNING leaves the event out
+-- and it is not counted twice. Both releases lock the device's row first, so this check cannot race.
+CREATE FUNCTION event_dedupe_skip_known() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM dedupe_keys WHERE device_id = NEW.device_id AND event_id = NEW.event_id)
+       OR EXISTS (SELECT 1 FROM dedupe_keys_late WHERE device_id = NEW.device_id AND event_id = NEW.event_id) THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER event_dedupe_skip_known BEFORE INSERT ON event_dedupe
+    FOR EACH ROW EXECUTE FUNCTION event_dedupe_skip_known();
 
 GRANT SELECT, INSERT ON dedupe_keys, dedupe_keys_late TO nuscape_drainer;
 GRANT SELECT, DELETE ON dedupe_keys, dedupe_keys_late TO nuscape_erasure;

@@ -127,6 +127,27 @@ class IngestRuleReconcilerTest {
         assertEquals(EnqueueOutcome.Revoked.class, ingest(f.keys, account, rotated, 2));
     }
 
+    /** A run that read the mark before Redis lost its data must not vouch for the empty copy afterwards. */
+    @Test
+    void aMarkIsNeverWrittenOverOneTheRunDidNotSee() throws Exception {
+        UUID rotated = rotatedTwice();
+        reconciler(f.keys).run(0, () -> true);
+        RedisControlPlaneCache cache = new RedisControlPlaneCache(f.redis, f.keys);
+        var read = cache.reconcileMark(0);
+        assertTrue(read.isPresent());
+        loseRedisData(f.keys);
+        assertFalse(cache.replaceReconcileMark(0, read, io.nuscape.core.queue.ReconcileMark.reconciledThrough(java.time.Instant.now())),
+                "the mark it read is gone: no write");
+        assertTrue(cache.reconcileMark(0).isEmpty());
+        assertTrue(reconciler(f.keys).run(0, () -> true).fullPass(), "so the next run rewrites everything");
+        assertEquals(EnqueueOutcome.Revoked.class, ingest(f.keys, account, rotated, 2));
+
+        // Two runs that read the same mark: only the first write lands.
+        var mark = cache.reconcileMark(0);
+        assertTrue(cache.replaceReconcileMark(0, mark, io.nuscape.core.queue.ReconcileMark.reconciledThrough(java.time.Instant.now())));
+        assertFalse(cache.replaceReconcileMark(0, mark, io.nuscape.core.queue.ReconcileMark.reconciledThrough(java.time.Instant.now())));
+    }
+
     @Test
     void aNewShardCountRewritesEveryRuleUnderTheNewKeys() throws Exception {
         StreamKeys resharded = new StreamKeys(f.keys.prefix(), 3);

@@ -56,6 +56,14 @@ class ShardCountChangeTest {
             f.assertExactTotals();
             assertEquals(0, f.redis.commands().xlen(f.keys.stream(1)), "the retired stream is empty");
 
+            // A give-up left on the retired shard keeps it remembered (scripts/redrive puts it back there) and
+            // redrive visits it.
+            io.nuscape.redis.RedisEventStream oneShard = new io.nuscape.redis.RedisEventStream(f.redis, new StreamKeys(f.keys.prefix(), 1), 1000);
+            assertEquals(List.of(), oneShard.retiredShardsWithEntries(), "drained: nothing left on shard 1");
+            f.redis.commands().xadd(f.keys.giveUps(1), Map.of("acct", onShard1.toString().getBytes()));
+            assertEquals(List.of(1), oneShard.retiredShardsWithEntries());
+            assertEquals(2, oneShard.shardsToVisit());
+
             StreamKeys now1 = new StreamKeys(f.keys.prefix(), 1);
             assertTrue(f.redis.commands().hexists(now1.device(0, onShard1, revoked), "erased"),
                     "the revocation was rewritten under the account's new key");

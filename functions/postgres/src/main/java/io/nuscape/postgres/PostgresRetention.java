@@ -165,22 +165,41 @@ public final class PostgresRetention {
     }
 
     /**
-     * Drops the dedupe partitions whose keys are all past the window, and the V1 table once its newest key
-     * is (migration V5 says why these margins keep every key at least the window). Returns how many tables
-     * went.
+     * Drops the dedupe tables whose keys are all past the window (migration V5 says why these margins keep
+     * every key at least the window), one per transaction: a table whose lock is not had within the lock
+     * timeout is left to the next run. Returns how many went.
      */
     public int expireDedupeKeys(Instant now, Duration window) throws SQLException {
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         long windowDays = (window.toMillis() + 86_399_999L) / 86_400_000L;
-        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement("SELECT expire_dedupe_keys(?, ?, ?)")) {
+        List<String> past = new ArrayList<>();
+        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement("SELECT dedupe_tables_past(?, ?, ?)")) {
             s.setObject(1, today.minusDays(windowDays + 2));
             s.setObject(2, today.minusDays(windowDays + 1));
             s.setObject(3, java.time.OffsetDateTime.ofInstant(now.minus(window), ZoneOffset.UTC));
             try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
+                while (rs.next()) {
+                    past.add(rs.getString(1));
+                }
             }
         }
+        int dropped = 0;
+        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement("SELECT drop_dedupe_table(?)")) {
+            c.setAutoCommit(true);
+            for (String table : past) {
+                s.setString(1, table);
+                try {
+                    s.execute();
+                    dropped++;
+                } catch (SQLException e) {
+                    if (!"55P03".equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    // lock_not_available: drainers hold the parent; the next run drops it
+                }
+            }
+        }
+        return dropped;
     }
 
     interface Binder {

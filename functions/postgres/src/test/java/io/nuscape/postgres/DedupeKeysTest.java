@@ -151,6 +151,55 @@ class DedupeKeysTest {
         assertEquals(50 * 10, count("SELECT sum(duration_ms) FROM usage_1m WHERE device_id = '" + device + "'"));
     }
 
+    /** Two drainers whose clocks lie on either side of midnight see the same event as late and as fresh. */
+    @Test
+    void drainersOnEitherSideOfMidnightCountAnEventOnce() throws Exception {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        Instant midnight = today.atStartOfDay(ZoneOffset.UTC).toInstant();
+        long ts = midnight.minus(Duration.ofHours(30)).toEpochMilli(); // yesterday's day, before midnight
+        UUID device = device();
+        UsageEvent event = new UsageEvent(EventIds.v7(ts).toString(), ts, "app", "midnight", 1000);
+        try (PostgresRollupStore after = new PostgresRollupStore(drainer, new MovableClock(midnight.plusSeconds(1)));
+             PostgresRollupStore before = new PostgresRollupStore(drainer, new MovableClock(midnight.minusSeconds(1)))) {
+            assertEquals(1, after.apply(batch(device, ts, event)).counted(), "late for the clock past midnight");
+            assertEquals(0, before.apply(batch(device, ts, event)).counted(), "fresh for the clock before it: found among the late keys");
+        }
+        // And the other way round: stored fresh first, then seen late.
+        UUID other = device();
+        UsageEvent second = new UsageEvent(EventIds.v7(ts + 1).toString(), ts + 1, "app", "midnight", 1000);
+        try (PostgresRollupStore after = new PostgresRollupStore(drainer, new MovableClock(midnight.plusSeconds(1)));
+             PostgresRollupStore before = new PostgresRollupStore(drainer, new MovableClock(midnight.minusSeconds(1)))) {
+            assertEquals(1, before.apply(batch(other, ts, second)).counted());
+            assertEquals(0, after.apply(batch(other, ts, second)).counted());
+        }
+    }
+
+    /** A drainer of the previous release (rollback, or still running in a deployment) dedupes by event_dedupe alone. */
+    @Test
+    void aDrainerOfThePreviousReleaseDoesNotCountAKeyTheNewTablesHold() throws Exception {
+        MovableClock clock = new MovableClock(Instant.now());
+        UUID device = device();
+        long ts = clock.millis() - 1000;
+        UsageEvent event = new UsageEvent(EventIds.v7(ts).toString(), ts, "app", "old", 1000);
+        try (PostgresRollupStore store = new PostgresRollupStore(drainer, clock)) {
+            assertEquals(1, store.apply(batch(device, ts, event)).counted());
+        }
+        String previousRelease = "INSERT INTO event_dedupe (device_id, event_id) SELECT * FROM unnest(?::uuid[], ?::uuid[])"
+                + " ON CONFLICT DO NOTHING RETURNING device_id, event_id";
+        try (Connection c = drainer.connect(); var p = c.prepareStatement(previousRelease)) {
+            p.setArray(1, c.createArrayOf("uuid", new UUID[] {device, device}));
+            p.setArray(2, c.createArrayOf("uuid", new UUID[] {UUID.fromString(event.eventId()), EventIds.v7(ts + 1)}));
+            int returned = 0;
+            try (var rs = p.executeQuery()) {
+                while (rs.next()) {
+                    org.junit.jupiter.api.Assertions.assertNotEquals(event.eventId(), rs.getString(2));
+                    returned++;
+                }
+            }
+            assertEquals(1, returned, "the key the new tables hold is left out, so the old drainer does not count it");
+        }
+    }
+
     @Test
     void theDedupeDayComesFromTheEventAlone() {
         long ts = Instant.parse("2026-11-23T23:59:00Z").toEpochMilli();

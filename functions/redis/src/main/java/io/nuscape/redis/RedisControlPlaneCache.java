@@ -79,36 +79,47 @@ public final class RedisControlPlaneCache implements ControlPlaneCache {
         }
     }
 
+    /** Stored as one string, {@code shards=N;through=MS} or {@code shards=N;resume_after=ID;pass_started_at=MS}. */
     @Override
     public Optional<ReconcileMark> reconcileMark(int shard) {
-        Map<String, byte[]> m = redis.commands().hgetall(keys.reconciled(shard));
-        if (m.isEmpty() || !Integer.toString(keys.shards()).equals(text(m.get("shards")))) {
+        byte[] stored = redis.commands().get(keys.reconciled(shard));
+        String text = stored == null ? "" : text(stored);
+        if (!text.startsWith(layout())) {
             return Optional.empty();
         }
-        if (m.containsKey("through")) {
-            return Optional.of(ReconcileMark.reconciledThrough(Instant.ofEpochMilli(Long.parseLong(text(m.get("through"))))));
+        Map<String, String> f = new java.util.HashMap<>();
+        for (String part : text.split(";")) {
+            int eq = part.indexOf('=');
+            if (eq > 0) {
+                f.put(part.substring(0, eq), part.substring(eq + 1));
+            }
         }
-        return Optional.of(ReconcileMark.passUnderWay(UUID.fromString(text(m.get("resume_after"))),
-                Instant.ofEpochMilli(Long.parseLong(text(m.get("pass_started_at"))))));
+        if (f.containsKey("through")) {
+            return Optional.of(ReconcileMark.reconciledThrough(Instant.ofEpochMilli(Long.parseLong(f.get("through")))));
+        }
+        return Optional.of(ReconcileMark.passUnderWay(UUID.fromString(f.get("resume_after")),
+                Instant.ofEpochMilli(Long.parseLong(f.get("pass_started_at")))));
     }
 
-    /** Replaces the whole hash in one script: a reader sees one form or the other, never a mix. */
+    /** Compare-and-set in one script (replace-mark.lua). */
     @Override
-    public void saveReconcileMark(int shard, ReconcileMark mark) {
-        String key = keys.reconciled(shard);
-        Map<String, byte[]> fields = new java.util.LinkedHashMap<>();
-        fields.put("shards", ascii(Integer.toString(keys.shards())));
-        if (mark.passUnderWay()) {
-            fields.put("resume_after", ascii(mark.resumeAfter().toString()));
-            fields.put("pass_started_at", ascii(Long.toString(mark.passStartedAt().toEpochMilli())));
-        } else {
-            fields.put("through", ascii(Long.toString(mark.through().toEpochMilli())));
-        }
-        SAVE_MARK.run(redis, ScriptOutputType.INTEGER, new String[] {key},
-                fields.entrySet().stream().flatMap(e -> java.util.stream.Stream.of(ascii(e.getKey()), e.getValue())).toArray(byte[][]::new));
+    public boolean replaceReconcileMark(int shard, Optional<ReconcileMark> expected, ReconcileMark next) {
+        Long replaced = REPLACE_MARK.run(redis, ScriptOutputType.INTEGER, new String[] {keys.reconciled(shard)},
+                ascii(expected.map(this::serialize).orElse("")), ascii(serialize(next)), ascii(layout()));
+        return replaced != null && replaced == 1L;
     }
 
-    private static final LuaScript SAVE_MARK = new LuaScript("replace-hash.lua");
+    private String layout() {
+        return "shards=" + keys.shards() + ";";
+    }
+
+    private String serialize(ReconcileMark m) {
+        return layout() + (m.passUnderWay()
+                ? "resume_after=" + m.resumeAfter() + ";pass_started_at=" + m.passStartedAt().toEpochMilli()
+                : "through=" + m.through().toEpochMilli());
+    }
+
+    private static final LuaScript REPLACE_MARK = new LuaScript("replace-mark.lua");
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);

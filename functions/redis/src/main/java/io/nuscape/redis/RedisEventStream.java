@@ -220,7 +220,9 @@ public final class RedisEventStream implements EventStream {
             }
             List<Integer> withEntries = new ArrayList<>();
             for (int k = current; k < recorded; k++) {
-                if (c.xlen(keys.stream(k)) > 0) {
+                // Give-ups count too: scripts/redrive puts them back into this shard's stream, which must
+                // still be drained then.
+                if (c.xlen(keys.stream(k)) > 0 || c.xlen(keys.giveUps(k)) > 0) {
                     withEntries.add(k);
                 }
             }
@@ -236,6 +238,12 @@ public final class RedisEventStream implements EventStream {
             }
             return withEntries;
         });
+    }
+
+    /** The shard count whose streams may still hold entries: the current one, or a larger retired one. */
+    public int shardsToVisit() {
+        byte[] recorded = call(c -> c.hget(keys.layout(), "shards"));
+        return Math.max(keys.shards(), recorded == null ? 0 : Integer.parseInt(ascii(recorded)));
     }
 
     private int highestShardWithStream(RedisClusterCommands<String, byte[]> c) {

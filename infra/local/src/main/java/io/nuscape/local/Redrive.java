@@ -40,16 +40,19 @@ public final class Redrive {
         Map<String, String> env = new HashMap<>(System.getenv());
         Settings settings = Settings.from(env);
         StreamKeys keys = new StreamKeys(settings.redisPrefix(), settings.streamShards());
-        List<Integer> shards = new ArrayList<>();
-        for (int s = 0; s < settings.streamShards(); s++) {
-            if (only == null || only == s) {
-                shards.add(s);
-            }
-        }
-        if (shards.isEmpty()) {
-            usage("shard " + only + " is outside 0.." + (settings.streamShards() - 1));
-        }
         try (RedisConnector redis = new RedisConnector(settings)) {
+            // Shards a lowered NUSCAPE_STREAM_SHARDS retired are visited too: shard 0's drainer drains them
+            // while they hold entries or give-ups.
+            int visit = new io.nuscape.redis.RedisEventStream(redis, settings).shardsToVisit();
+            List<Integer> shards = new ArrayList<>();
+            for (int s = 0; s < visit; s++) {
+                if (only == null || only == s) {
+                    shards.add(s);
+                }
+            }
+            if (shards.isEmpty()) {
+                usage("shard " + only + " is outside 0.." + (visit - 1));
+            }
             EntryRedrive redrive = new EntryRedrive(redis, keys);
             for (int shard : shards) {
                 EntryRedrive.Result r = redrive.redrive(shard, deadLetters, dryRun);

@@ -31,5 +31,10 @@ public interface ControlPlaneCache {
     /** The shard's mark; empty when there is none or it was made under another shard layout. */
     Optional<ReconcileMark> reconcileMark(int shard);
 
-    void saveReconcileMark(int shard, ReconcileMark mark);
+    /**
+     * Replaces the shard's mark with {@code next} only if it still is {@code expected} (empty: none, or one of
+     * another layout); false when it changed since it was read (another run, or Redis lost it): the caller
+     * must not go on from what it read.
+     */
+    boolean replaceReconcileMark(int shard, Optional<ReconcileMark> expected, ReconcileMark next);
 }

@@ -27,7 +27,10 @@ public final class IngestRuleReconciler {
     static final int PAGE = 2000;
     private static final UUID FIRST = new UUID(0, 0);
 
-    /** What one run wrote; {@code complete} is false when the time ran out in the middle of a full rewrite. */
+    /**
+     * What one run wrote; {@code complete} is false when the time ran out in the middle of a full rewrite, or
+     * the mark changed under the run.
+     */
     public record Report(boolean fullPass, boolean complete, int devices, int accounts) {
     }
 
@@ -39,6 +42,10 @@ public final class IngestRuleReconciler {
         this.cache = cache;
     }
 
+    /**
+     * Every mark is written only over the one this run read or wrote last: a run that finds it changed
+     * (another run, or Redis lost it, mark included) stops, and the next run starts from what is there.
+     */
     public Report run(int shard, BooleanSupplier keepGoing) throws Exception {
         Optional<ReconcileMark> mark = cache.reconcileMark(shard);
         if (mark.isPresent() && !mark.get().passUnderWay()) {
@@ -47,8 +54,8 @@ public final class IngestRuleReconciler {
             List<DeviceRevocation> devices = source.revocationsChangedSince(since);
             List<AccountRateLimit> accounts = source.rateLimitsChangedSince(since);
             cache.restore(shard, devices, accounts);
-            cache.saveReconcileMark(shard, ReconcileMark.reconciledThrough(now));
-            return new Report(false, true, devices.size(), accounts.size());
+            boolean kept = cache.replaceReconcileMark(shard, mark, ReconcileMark.reconciledThrough(now));
+            return new Report(false, kept, devices.size(), accounts.size());
         }
         Instant started;
         UUID after;
@@ -62,7 +69,11 @@ public final class IngestRuleReconciler {
             List<AccountRateLimit> limits = source.rateLimitsChangedSince(Instant.EPOCH);
             cache.restore(shard, List.of(), limits);
             accounts = limits.size();
-            cache.saveReconcileMark(shard, ReconcileMark.passUnderWay(after, started));
+            ReconcileMark begun = ReconcileMark.passUnderWay(after, started);
+            if (!cache.replaceReconcileMark(shard, mark, begun)) {
+                return new Report(true, false, 0, accounts);
+            }
+            mark = Optional.of(begun);
         }
         int devices = 0;
         while (keepGoing.getAsBoolean()) {
@@ -72,11 +83,15 @@ public final class IngestRuleReconciler {
             if (page.size() < PAGE) {
                 // What changed behind the cursor while the pass ran is stamped after its start: the next
                 // run rewrites it.
-                cache.saveReconcileMark(shard, ReconcileMark.reconciledThrough(started));
-                return new Report(true, true, devices, accounts);
+                boolean kept = cache.replaceReconcileMark(shard, mark, ReconcileMark.reconciledThrough(started));
+                return new Report(true, kept, devices, accounts);
             }
             after = page.get(page.size() - 1).deviceId();
-            cache.saveReconcileMark(shard, ReconcileMark.passUnderWay(after, started));
+            ReconcileMark progress = ReconcileMark.passUnderWay(after, started);
+            if (!cache.replaceReconcileMark(shard, mark, progress)) {
+                return new Report(true, false, devices, accounts);
+            }
+            mark = Optional.of(progress);
         }
         return new Report(true, false, devices, accounts);
     }

@@ -97,7 +97,14 @@ public final class DedupeKeys {
         }
         if (!late.isEmpty()) {
             seen.addAll(query(c, SEEN_IN_DAY, late, true));
-            seen.addAll(query(c, SEEN_LATE, late, false));
+        }
+        // Yesterday's keys are fresh by this clock but late by one that already passed midnight (another
+        // drainer's, or this one's own after a slow retry): look for them where that one stored them.
+        List<Key> lateElsewhere = new ArrayList<>(late);
+        fresh.stream().filter(k -> k.day().isBefore(today)).forEach(lateElsewhere::add);
+        if (!lateElsewhere.isEmpty()) {
+            lateElsewhere.sort(order);
+            seen.addAll(query(c, SEEN_LATE, lateElsewhere, false));
         }
         fresh.removeIf(k -> seen.contains(k.deviceEvent()));
         late.removeIf(k -> seen.contains(k.deviceEvent()));
