@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The Postgres every test in a JVM shares: the server named by {@code NUSCAPE_TEST_DATABASE_URL} (a JDBC
  * URL; user and password from {@code NUSCAPE_TEST_DATABASE_USER} / {@code _PASSWORD}), else an embedded
- * PostgreSQL 16 started on first use. Each test class gets a fresh database of its own.
+ * PostgreSQL 16 started on first use. Each test class gets a fresh database of its own. The embedded
+ * server runs with fsync and synchronous_commit off: tests check behaviour, not durability or speed (the
+ * benchmarks and scripts/local-up run a durable server, DurablePostgres, and print what it reports).
  */
 public final class TestPostgres {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
