@@ -90,6 +90,20 @@ public final class RedisConnector implements AutoCloseable {
         return c != null ? c : connect();
     }
 
+    /**
+     * Runs commands and turns Redis being unreachable or failing over into {@link QueueUnavailableException}
+     * (the callers' 503 with Retry-After), never a bare Lettuce exception (a 500).
+     */
+    public <T> T call(java.util.function.Function<RedisClusterCommands<String, byte[]>, T> commands) {
+        try {
+            return commands.apply(commands());
+        } catch (QueueUnavailableException e) {
+            throw e;
+        } catch (io.lettuce.core.RedisException e) {
+            throw new QueueUnavailableException("Redis did not answer: " + e.getMessage(), e);
+        }
+    }
+
     private synchronized RedisClusterCommands<String, byte[]> connect() {
         if (commands != null) {
             return commands;

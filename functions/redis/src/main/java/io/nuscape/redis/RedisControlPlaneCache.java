@@ -36,19 +36,20 @@ public final class RedisControlPlaneCache implements ControlPlaneCache {
 
     @Override
     public void markErased(UUID accountId, UUID deviceId) {
-        redis.commands().hset(keys.device(keys.shardOf(accountId), accountId, deviceId), "erased", new byte[] {'1'});
+        redis.call(c -> c.hset(keys.device(keys.shardOf(accountId), accountId, deviceId), "erased", new byte[] {'1'}));
     }
 
     /** Also starts the account's bucket afresh, so a new limit takes effect on the next request. */
     @Override
     public void setRateLimit(UUID accountId, long eventsPerMinute) {
         String key = keys.account(keys.shardOf(accountId), accountId);
-        if (eventsPerMinute < 0) {
-            redis.commands().hdel(key, "rate_limit_events_per_minute", "tokens", "at");
-        } else {
-            redis.commands().hdel(key, "tokens", "at");
-            redis.commands().hset(key, "rate_limit_events_per_minute", Long.toString(eventsPerMinute).getBytes(StandardCharsets.US_ASCII));
-        }
+        redis.call(c -> {
+            if (eventsPerMinute < 0) {
+                return c.hdel(key, "rate_limit_events_per_minute", "tokens", "at");
+            }
+            c.hdel(key, "tokens", "at");
+            return c.hset(key, "rate_limit_events_per_minute", Long.toString(eventsPerMinute).getBytes(StandardCharsets.US_ASCII));
+        });
     }
 
     /** One script call for all devices of the shard: the keys share its hash tag, so one slot and one round trip. */
@@ -71,18 +72,15 @@ public final class RedisControlPlaneCache implements ControlPlaneCache {
                 continue;
             }
             String key = keys.account(shard, a.accountId());
-            if (a.eventsPerMinute() == null) {
-                redis.commands().hdel(key, "rate_limit_events_per_minute");
-            } else {
-                redis.commands().hset(key, "rate_limit_events_per_minute", ascii(Long.toString(a.eventsPerMinute())));
-            }
+            redis.call(c -> a.eventsPerMinute() == null ? c.hdel(key, "rate_limit_events_per_minute")
+                    : c.hset(key, "rate_limit_events_per_minute", ascii(Long.toString(a.eventsPerMinute()))) ? 1L : 0L);
         }
     }
 
     /** Stored as one string, {@code shards=N;through=MS} or {@code shards=N;resume_after=ID;pass_started_at=MS}. */
     @Override
     public Optional<ReconcileMark> reconcileMark(int shard) {
-        byte[] stored = redis.commands().get(keys.reconciled(shard));
+        byte[] stored = redis.call(c -> c.get(keys.reconciled(shard)));
         String text = stored == null ? "" : text(stored);
         if (!text.startsWith(layout())) {
             return Optional.empty();

@@ -4,7 +4,6 @@ import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisBusyException;
-import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XClaimArgs;
@@ -54,13 +53,7 @@ public final class RedisEventStream implements EventStream {
     }
 
     private <T> T call(Function<RedisClusterCommands<String, byte[]>, T> f) {
-        try {
-            return f.apply(redis.commands());
-        } catch (QueueUnavailableException e) {
-            throw e;
-        } catch (RedisException e) {
-            throw new QueueUnavailableException("Redis did not answer: " + e.getMessage(), e);
-        }
+        return redis.call(f);
     }
 
     @Override

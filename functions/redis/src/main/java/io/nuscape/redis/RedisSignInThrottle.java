@@ -13,7 +13,8 @@ import java.util.Optional;
 /**
  * {@link SignInThrottle} in Redis: a failure counter per email and per address, each living one window
  * from its first failure; at the limit, sign-ins wait until the window ends. Emails are kept only as
- * SHA-256 hashes of their lower-case form, so Redis holds no address book.
+ * SHA-256 hashes of their lower-case form, so Redis holds no address book. Redis unreachable:
+ * {@code QueueUnavailableException} (503), never a sign-in let through unchecked.
  */
 public final class RedisSignInThrottle implements SignInThrottle {
     /** The defaults: 5 failures per email and 50 per address in 15 minutes. */
@@ -48,16 +49,16 @@ public final class RedisSignInThrottle implements SignInThrottle {
 
     @Override
     public void succeeded(String email) {
-        redis.commands().del(emailKey(email));
+        redis.call(c -> c.del(emailKey(email)));
     }
 
     /** Milliseconds left in the key's window once it reached the limit; 0 below it. */
     private long waitMillis(String key, int limit) {
-        byte[] count = redis.commands().get(key);
+        byte[] count = redis.call(c -> c.get(key));
         if (count == null || Long.parseLong(new String(count, StandardCharsets.US_ASCII)) < limit) {
             return 0;
         }
-        long ttl = redis.commands().pttl(key);
+        long ttl = redis.call(c -> c.pttl(key));
         return ttl > 0 ? ttl : limits.window().toMillis();
     }
 

@@ -63,4 +63,15 @@ class RedisSignInThrottleTest {
             assertTrue(redis.commands().pttl(key) > 0, "every counter expires: " + key);
         }
     }
+
+    @Test
+    void redisUnreachableIsUnavailableNotAnError() {
+        try (RedisConnector gone = new RedisConnector("redis://127.0.0.1:" + io.nuscape.testkit.FreePort.pick(), false, Duration.ofMillis(300))) {
+            RedisSignInThrottle t = new RedisSignInThrottle(gone, prefix, RedisSignInThrottle.Limits.DEFAULT);
+            org.junit.jupiter.api.Assertions.assertThrows(io.nuscape.core.queue.QueueUnavailableException.class,
+                    () -> t.blocked("ada@example.com", "10.0.0.1"), "a 503 for the caller, never a sign-in let through unchecked");
+            org.junit.jupiter.api.Assertions.assertThrows(io.nuscape.core.queue.QueueUnavailableException.class,
+                    () -> t.failed("ada@example.com", "10.0.0.1"));
+        }
+    }
 }

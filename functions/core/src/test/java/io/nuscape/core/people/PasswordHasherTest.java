@@ -40,6 +40,7 @@ class PasswordHasherTest {
             assertFalse(hasher.verify("correct horse battery staple", h), String.valueOf(h));
         }
         assertFalse(hasher.verifyNothing("correct horse battery staple"));
+        assertFalse(hasher.verifyNothing(""));
     }
 
     @Test
