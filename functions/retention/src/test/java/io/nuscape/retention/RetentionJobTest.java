@@ -163,6 +163,24 @@ class RetentionJobTest {
         assertEquals(0, count(f, "SELECT count(*) FROM pg_class WHERE relname = 'event_dedupe'"));
     }
 
+    /**
+     * A drainer holding dedupe_keys (a long transaction) makes the drop of its partitions wait at most the
+     * lock timeout: those are skipped and left to the next run, the late table's partitions still go, and
+     * the run does not fail.
+     */
+    @Test
+    void aDedupePartitionWhoseParentIsBusyIsLeftToTheNextRun() throws Exception {
+        Fixture f = fixture("retentionbusy");
+        try (Connection busy = f.db().connect(); Statement s = busy.createStatement()) {
+            busy.setAutoCommit(false);
+            s.execute("LOCK TABLE dedupe_keys IN ACCESS SHARE MODE");
+            int dropped = new PostgresRetention(f.database()).expireDedupeKeys(f.now(), Duration.ofHours(48));
+            assertEquals(3, dropped, "the late table's three partitions; dedupe_keys' two waited out their lock timeout");
+            busy.rollback();
+        }
+        assertEquals(2, new PostgresRetention(f.database()).expireDedupeKeys(f.now(), Duration.ofHours(48)), "the next run drops them");
+    }
+
     /** A policy stored beyond today's platform maximum is held to the maximum, partitions included. */
     @Test
     void aPolicyBeyondThePlatformMaximumIsCappedByIt() throws Exception {
