@@ -2,30 +2,55 @@ package io.nuscape.api;
 
 import io.nuscape.api.internal.AuthenticationFilter;
 import io.nuscape.api.internal.ErrorMapper;
+import io.nuscape.api.internal.InvitationLinks;
+import io.nuscape.api.internal.SessionCookie;
+import io.nuscape.api.resource.ApiKeyResource;
+import io.nuscape.api.resource.AuditResource;
 import io.nuscape.api.resource.ControlPlaneResource;
 import io.nuscape.api.resource.OpenApiResource;
 import io.nuscape.api.resource.OperationsResource;
+import io.nuscape.api.resource.SessionResource;
 import io.nuscape.api.resource.UsageResource;
+import io.nuscape.api.resource.UserResource;
 import io.nuscape.core.Settings;
 import io.nuscape.core.StructuredLog;
 import io.nuscape.core.auth.KeySource;
 import io.nuscape.core.auth.TokenIssuer;
 import io.nuscape.core.auth.TokenVerifier;
 import io.nuscape.core.internal.SecretsClient;
+import io.nuscape.core.people.ApiKeys;
+import io.nuscape.core.people.Invitations;
+import io.nuscape.core.people.PasswordHasher;
+import io.nuscape.core.people.PeopleSettings;
+import io.nuscape.core.people.Sessions;
+import io.nuscape.core.people.SignInThrottle;
+import io.nuscape.core.people.UserStore;
 import io.nuscape.postgres.ConnectionPool;
 import io.nuscape.postgres.Database;
+import io.nuscape.postgres.PostgresApiKeyStore;
+import io.nuscape.postgres.PostgresAuditLog;
 import io.nuscape.postgres.PostgresControlPlaneStore;
+import io.nuscape.postgres.PostgresSessionStore;
 import io.nuscape.postgres.PostgresUsageReader;
+import io.nuscape.postgres.PostgresUserStore;
 import io.nuscape.redis.RedisConnector;
 import io.nuscape.redis.RedisControlPlaneCache;
 import io.nuscape.redis.RedisEventStream;
+import io.nuscape.redis.RedisSignInThrottle;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.glassfish.jersey.server.ResourceConfig;
 
 /**
- * The API function wired from settings: key set (verifying and issuing), Postgres pool and control-plane
- * store, Redis for the ingest-side cache and stream figures, and the Jersey application serving it all.
+ * The API function wired from settings: key set (verifying and issuing), Postgres pool and the stores of
+ * the control plane and of people, Redis for the ingest-side cache, the sign-in throttle and stream
+ * figures, and the Jersey application serving it all.
  */
 public final class ApiFunction implements AutoCloseable {
     private final Settings settings;
@@ -33,6 +58,7 @@ public final class ApiFunction implements AutoCloseable {
     private final Database database;
     private final ConnectionPool pool;
     private final ResourceConfig application;
+    private final ExecutorService background;
 
     public ApiFunction(Settings settings) {
         this(settings, KeySource.fromSettings(settings, () -> SecretsClient.create(settings)));
@@ -44,21 +70,49 @@ public final class ApiFunction implements AutoCloseable {
 
     /** With a database of the caller's (tests give it a secret in an emulator). */
     public ApiFunction(Settings settings, KeySource keys, Database database) {
+        this(settings, keys, database, Clock.systemUTC());
+    }
+
+    /** With the caller's clock as well (tests of expiry move it instead of sleeping). */
+    public ApiFunction(Settings settings, KeySource keys, Database database, Clock clock) {
         this.settings = settings;
         this.redis = new RedisConnector(settings);
         this.database = database;
         this.pool = new ConnectionPool(database, settings.apiDatabaseConnections(), 5_000);
         StructuredLog log = new StructuredLog("api", settings.logLevel());
-        TokenVerifier verifier = new TokenVerifier(keys, settings.jwtIssuer(), settings.jwtAudience());
+        TokenVerifier verifier = new TokenVerifier(keys, settings.jwtIssuer(), settings.jwtAudience(), clock);
         TokenIssuer issuer = new TokenIssuer(keys, settings.jwtSigningKid(), settings.jwtIssuer(), settings.jwtAudience());
         RedisEventStream stream = new RedisEventStream(redis, settings);
+        PeopleSettings people = settings.people();
+        // Records API keys' last use off the request path; one thread, and a full queue drops (the next use records).
+        this.background = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1000), r -> {
+            Thread t = new Thread(r, "api-key-last-use");
+            t.setDaemon(true);
+            return t;
+        }, new ThreadPoolExecutor.DiscardPolicy());
+        UserStore users = new PostgresUserStore(pool);
+        PostgresApiKeyStore keyStore = new PostgresApiKeyStore(pool);
+        ApiKeys apiKeys = new ApiKeys(keyStore, background, clock);
+        SignInThrottle throttle = new RedisSignInThrottle(redis, settings.redisPrefix(),
+                new RedisSignInThrottle.Limits(people.failuresPerEmail(), people.failuresPerAddress(), people.failureWindow()));
+        Invitations invitations = new Invitations(users, people.invitation(), clock);
+        InvitationLinks links = new InvitationLinks(people.publicUrl());
+        List<String> origins = new ArrayList<>(people.allowedOrigins());
+        people.publicUrl().ifPresent(u -> origins.add(u.getScheme() + "://" + u.getAuthority()));
+        Sessions sessions = new Sessions(users, new PostgresSessionStore(pool), new PasswordHasher(people.argon2()), throttle, issuer,
+                people.lifetimes(), clock);
         this.application = new ResourceConfig()
-                .register(new AuthenticationFilter(verifier))
+                .register(new AuthenticationFilter(verifier, apiKeys))
                 .register(new ErrorMapper(log))
                 .register(new ControlPlaneResource(new PostgresControlPlaneStore(pool), new RedisControlPlaneCache(redis, stream.keys()),
-                        issuer, Duration.ofDays(settings.deviceTokenDays()), settings.retentionLimits(), Clock.systemUTC()))
+                        issuer, Duration.ofDays(settings.deviceTokenDays()), settings.retentionLimits(), invitations, links, throttle,
+                        people.enrollmentCode(), clock))
+                .register(new SessionResource(sessions, new SessionCookie(origins), clock))
+                .register(new UserResource(users, invitations, links, clock))
+                .register(new ApiKeyResource(apiKeys, keyStore, clock))
+                .register(new AuditResource(new PostgresAuditLog(pool), clock))
                 .register(new OperationsResource(redis, pool, stream, settings.streamShards()))
-                .register(new UsageResource(new PostgresUsageReader(pool), Clock.systemUTC()))
+                .register(new UsageResource(new PostgresUsageReader(pool), clock))
                 .register(new OpenApiResource());
     }
 
@@ -94,6 +148,12 @@ public final class ApiFunction implements AutoCloseable {
 
     @Override
     public void close() {
+        background.shutdown();
+        try {
+            background.awaitTermination(5, TimeUnit.SECONDS); // let queued last-use writes finish before the pool closes
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         pool.close();
         redis.close();
     }

@@ -11,7 +11,9 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.nuscape.core.Settings;
 import io.nuscape.core.http.RoutePath;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.crac.Core;
 import org.crac.Resource;
@@ -46,12 +48,20 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         AwsProxyResponse r = container.proxy(request(event), context);
         Map<String, String> headers = new HashMap<>();
+        List<String> cookies = new ArrayList<>();
         if (r.getMultiValueHeaders() != null) {
-            r.getMultiValueHeaders().forEach((k, v) -> headers.put(k, String.join(",", v)));
+            r.getMultiValueHeaders().forEach((k, v) -> {
+                if (k.equalsIgnoreCase("Set-Cookie")) {
+                    cookies.addAll(v); // payload v2 answers cookies apart: commas are not a separator for them
+                } else {
+                    headers.put(k, String.join(",", v));
+                }
+            });
         }
         return APIGatewayV2HTTPResponse.builder()
                 .withStatusCode(r.getStatusCode())
                 .withHeaders(headers)
+                .withCookies(cookies.isEmpty() ? null : cookies)
                 .withBody(r.getBody())
                 .withIsBase64Encoded(r.isBase64Encoded())
                 .build();
@@ -71,7 +81,12 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         r.setRawPath(path);
         r.setRawQueryString(e.getRawQueryString() == null ? "" : e.getRawQueryString());
         r.setCookies(e.getCookies());
-        r.setHeaders(e.getHeaders() == null ? new HashMap<>() : e.getHeaders());
+        Map<String, String> headers = e.getHeaders() == null ? new HashMap<>() : new HashMap<>(e.getHeaders());
+        if (e.getCookies() != null && !e.getCookies().isEmpty()) {
+            // Payload v2 moves the Cookie header into "cookies"; Jersey reads cookies from the header.
+            headers.put("cookie", String.join("; ", e.getCookies()));
+        }
+        r.setHeaders(headers);
         r.setQueryStringParameters(e.getQueryStringParameters());
         r.setPathParameters(e.getPathParameters());
         r.setStageVariables(e.getStageVariables());

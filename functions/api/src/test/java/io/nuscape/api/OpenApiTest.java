@@ -8,6 +8,7 @@ import io.nuscape.api.resource.OpenApiResource;
 import io.nuscape.core.Json;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -21,13 +22,16 @@ import org.junit.jupiter.api.Test;
 
 /** The OpenAPI document and the application agree: every documented operation exists and every route is documented. */
 class OpenApiTest {
-    static final Map<Class<? extends Annotation>, String> METHODS = Map.of(GET.class, "get", POST.class, "post", PUT.class, "put", DELETE.class, "delete");
+    static final Map<Class<? extends Annotation>, String> METHODS = Map.of(GET.class, "get", POST.class, "post", PUT.class, "put",
+            PATCH.class, "patch", DELETE.class, "delete");
 
     @Test
     void theDocumentDescribesExactlyTheRoutesTheApplicationHas() throws Exception {
         Set<String> routes = new TreeSet<>();
         for (Class<?> resource : List.of(io.nuscape.api.resource.ControlPlaneResource.class, io.nuscape.api.resource.UsageResource.class,
-                io.nuscape.api.resource.OperationsResource.class, OpenApiResource.class)) {
+                io.nuscape.api.resource.OperationsResource.class, OpenApiResource.class, io.nuscape.api.resource.SessionResource.class,
+                io.nuscape.api.resource.UserResource.class, io.nuscape.api.resource.ApiKeyResource.class,
+                io.nuscape.api.resource.AuditResource.class)) {
             String base = resource.getAnnotation(Path.class).value();
             for (Method m : resource.getDeclaredMethods()) {
                 for (var e : METHODS.entrySet()) {

@@ -4,10 +4,13 @@ package io.nuscape.core;
 public enum ErrorCode {
     INVALID_REQUEST(400, "invalid_request"),
     INVALID_TOKEN(401, "invalid_token"),
+    INVALID_CREDENTIALS(401, "invalid_credentials"),
     INSUFFICIENT_SCOPE(403, "insufficient_scope"),
+    FORBIDDEN_ORIGIN(403, "forbidden_origin"),
     DEVICE_REVOKED(403, "device_revoked"),
     NOT_FOUND(404, "not_found"),
     METHOD_NOT_ALLOWED(405, "method_not_allowed"),
+    CONFLICT(409, "conflict"),
     PAYLOAD_TOO_LARGE(413, "payload_too_large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type"),
     RATE_LIMITED(429, "rate_limited"),

@@ -49,7 +49,8 @@ public record Settings(
         int databaseValidateIdleSeconds,
         int databaseMaxLifetimeSeconds,
         io.nuscape.core.control.RetentionLimits retentionLimits,
-        int redisWaitReplicas) {
+        int redisWaitReplicas,
+        io.nuscape.core.people.PeopleSettings people) {
 
     /** Settings from the process environment. */
     public static Settings fromEnvironment() {
@@ -104,7 +105,23 @@ public record Settings(
                         r.integer("NUSCAPE_RETENTION_MAX_DAYS_1M", 35, 14, 3660),
                         r.integer("NUSCAPE_RETENTION_MAX_DAYS_5M", 400, 90, 3660),
                         r.integer("NUSCAPE_RETENTION_MAX_DAYS_60M", 1100, 400, 3660)),
-                r.integer("NUSCAPE_REDIS_WAIT_REPLICAS", 0, 0, 16));
+                r.integer("NUSCAPE_REDIS_WAIT_REPLICAS", 0, 0, 16),
+                new io.nuscape.core.people.PeopleSettings(
+                        java.time.Duration.ofMinutes(r.integer("NUSCAPE_ACCESS_TOKEN_MINUTES", 15, 1, 60)),
+                        java.time.Duration.ofDays(r.integer("NUSCAPE_SESSION_DAYS", 30, 1, 365)),
+                        java.time.Duration.ofDays(r.integer("NUSCAPE_INVITATION_DAYS", 7, 1, 30)),
+                        java.time.Duration.ofMinutes(r.integer("NUSCAPE_ENROLLMENT_CODE_MINUTES", 15, 1, 1440)),
+                        r.optional("NUSCAPE_PUBLIC_URL").map(v -> Reader.url("NUSCAPE_PUBLIC_URL", v)),
+                        r.optional("NUSCAPE_ALLOWED_ORIGINS").map(v -> java.util.Arrays.stream(v.split(","))
+                                .map(String::strip).filter(o -> !o.isEmpty()).map(o -> Reader.url("NUSCAPE_ALLOWED_ORIGINS", o).toString())
+                                .toList()).orElse(java.util.List.of()),
+                        r.integer("NUSCAPE_SIGNIN_FAILURES_PER_EMAIL", 5, 1, 1000),
+                        r.integer("NUSCAPE_SIGNIN_FAILURES_PER_ADDRESS", 50, 1, 100_000),
+                        java.time.Duration.ofMinutes(r.integer("NUSCAPE_SIGNIN_WINDOW_MINUTES", 15, 1, 1440)),
+                        new io.nuscape.core.people.PasswordHasher.Parameters(
+                                r.integer("NUSCAPE_ARGON2_MEMORY_KIB", io.nuscape.core.people.PasswordHasher.Parameters.DEFAULT.memoryKib(), 8, 4 << 20),
+                                r.integer("NUSCAPE_ARGON2_ITERATIONS", io.nuscape.core.people.PasswordHasher.Parameters.DEFAULT.iterations(), 1, 100),
+                                r.integer("NUSCAPE_ARGON2_PARALLELISM", io.nuscape.core.people.PasswordHasher.Parameters.DEFAULT.parallelism(), 1, 64))));
         if (!s.databaseUrl.startsWith("jdbc:postgresql://")) {
             throw new ConfigException("NUSCAPE_DATABASE_URL must be a JDBC URL starting with jdbc:postgresql://");
         }
@@ -171,6 +188,21 @@ public record Settings(
                 throw new ConfigException(name + " must be between " + min + " and " + max + ", got " + parsed);
             }
             return parsed;
+        }
+
+        /** An http(s) origin or base URL without query or fragment; a trailing slash is dropped. */
+        static URI url(String name, String v) {
+            URI u;
+            try {
+                u = URI.create(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name + " is not a URL: " + v, e);
+            }
+            if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme())) || u.getHost() == null || u.getQuery() != null
+                    || u.getFragment() != null) {
+                throw new ConfigException(name + " must be an http(s) URL without query or fragment, got " + v);
+            }
+            return u;
         }
 
         static URI uri(String v) {

@@ -1,10 +1,13 @@
 package io.nuscape.postgres;
 
+import io.nuscape.core.audit.Change;
 import io.nuscape.core.control.Account;
 import io.nuscape.core.control.ControlPlaneStore;
 import io.nuscape.core.control.Device;
 import io.nuscape.core.control.Erasure;
 import io.nuscape.core.control.Policy;
+import io.nuscape.postgres.internal.AuditRows;
+import io.nuscape.postgres.internal.Transaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,24 +31,30 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
     }
 
     @Override
-    public Account createAccount(String name) throws SQLException {
-        try (ConnectionPool.Lease l = pool.borrow();
-             PreparedStatement s = l.connection().prepareStatement(
-                     "INSERT INTO accounts (account_id, name) VALUES (?, ?) RETURNING account_id, name, created_at")) {
-            s.setObject(1, UUID.randomUUID());
-            s.setString(2, name);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return new Account(rs.getObject(1, UUID.class), rs.getString(2), instant(rs, 3));
+    public Account createAccount(String name, Change change) throws SQLException {
+        return Transaction.run(pool, c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO accounts (account_id, name) VALUES (?, ?) RETURNING account_id, name, created_at")) {
+                s.setObject(1, UUID.randomUUID());
+                s.setString(2, name);
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    Account a = new Account(rs.getObject(1, UUID.class), rs.getString(2), instant(rs, 3));
+                    AuditRows.append(c, a.accountId(), change, "account.created", "account:" + a.accountId());
+                    return a;
+                }
             }
-        }
+        });
     }
 
     @Override
-    public Device enrollDevice(UUID accountId, String name, String platform) throws SQLException {
-        try (ConnectionPool.Lease l = pool.borrow();
-             PreparedStatement s = l.connection().prepareStatement("INSERT INTO devices (device_id, account_id, name, platform)"
-                     + " SELECT ?, account_id, ?, ? FROM accounts WHERE account_id = ? RETURNING " + DEVICE_COLUMNS)) {
+    public Device enrollDevice(UUID accountId, String name, String platform, Change change) throws SQLException {
+        return Transaction.run(pool, c -> insertDevice(c, accountId, name, platform, change));
+    }
+
+    private static Device insertDevice(Connection c, UUID accountId, String name, String platform, Change change) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO devices (device_id, account_id, name, platform)"
+                + " SELECT ?, account_id, ?, ? FROM accounts WHERE account_id = ? RETURNING " + DEVICE_COLUMNS)) {
             s.setObject(1, UUID.randomUUID());
             s.setString(2, name);
             s.setString(3, platform);
@@ -54,7 +63,9 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
                 if (!rs.next()) {
                     throw new SQLException("account " + accountId + " does not exist", "23503");
                 }
-                return device(rs);
+                Device d = device(rs);
+                AuditRows.append(c, accountId, change, "device.enrolled", "device:" + d.deviceId());
+                return d;
             }
         }
     }
@@ -76,52 +87,114 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
     }
 
     @Override
-    public Optional<Long> rotateToken(UUID accountId, UUID deviceId) throws SQLException {
-        try (ConnectionPool.Lease l = pool.borrow();
-             // The generation rotated away is recorded with the time, in the same statement: the drainer drops
-             // events that came with it afterwards (V3), whatever Redis' copy of min_gen says.
-             PreparedStatement s = l.connection().prepareStatement("""
-                     WITH rotated AS (UPDATE devices SET token_generation = token_generation + 1
-                                      WHERE device_id = ? AND account_id = ? AND revoked_at IS NULL AND erased_at IS NULL
-                                      RETURNING device_id, token_generation),
-                          recorded AS (INSERT INTO device_token_supersessions (device_id, generation)
-                                       SELECT device_id, token_generation - 1 FROM rotated ON CONFLICT DO NOTHING)
-                     SELECT token_generation FROM rotated""")) {
+    public Optional<Long> rotateToken(UUID accountId, UUID deviceId, Change change) throws SQLException {
+        return Transaction.run(pool, c -> raiseGeneration(c, accountId, deviceId, null, change, "device.token_rotated"));
+    }
+
+    @Override
+    public Optional<Long> renewToken(UUID accountId, UUID deviceId, long generation, Change change) throws SQLException {
+        return Transaction.run(pool, c -> raiseGeneration(c, accountId, deviceId, generation, change, "device.token_renewed"));
+    }
+
+    private static Optional<Long> raiseGeneration(Connection c, UUID accountId, UUID deviceId, Long expected, Change change, String action)
+            throws SQLException {
+        // The generation rotated away is recorded with the time, in the same statement: the drainer drops
+        // events that came with it afterwards (V3), whatever Redis' copy of min_gen says.
+        try (PreparedStatement s = c.prepareStatement("""
+                WITH rotated AS (UPDATE devices SET token_generation = token_generation + 1
+                                 WHERE device_id = ? AND account_id = ? AND revoked_at IS NULL AND erased_at IS NULL
+                                   AND (token_generation = ? OR ? IS NULL)
+                                 RETURNING device_id, token_generation),
+                     recorded AS (INSERT INTO device_token_supersessions (device_id, generation)
+                                  SELECT device_id, token_generation - 1 FROM rotated ON CONFLICT DO NOTHING)
+                SELECT token_generation FROM rotated""")) {
             s.setObject(1, deviceId);
             s.setObject(2, accountId);
+            if (expected == null) {
+                s.setNull(3, java.sql.Types.BIGINT);
+                s.setNull(4, java.sql.Types.BIGINT);
+            } else {
+                s.setLong(3, expected);
+                s.setLong(4, expected);
+            }
             try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                long generation = rs.getLong(1);
+                AuditRows.append(c, accountId, change, action, "device:" + deviceId);
+                return Optional.of(generation);
             }
         }
     }
 
     @Override
-    public Optional<Erasure> requestErasure(UUID accountId, UUID deviceId) throws SQLException {
-        try (ConnectionPool.Lease l = pool.borrow()) {
-            Connection c = l.connection();
-            c.setAutoCommit(false);
+    public Optional<Erasure> requestErasure(UUID accountId, UUID deviceId, Change change) throws SQLException {
+        return Transaction.run(pool, c -> {
             try (PreparedStatement revoke = c.prepareStatement("UPDATE devices SET revoked_at = coalesce(revoked_at, now())"
                     + " WHERE device_id = ? AND account_id = ? RETURNING device_id")) {
                 revoke.setObject(1, deviceId);
                 revoke.setObject(2, accountId);
                 try (ResultSet rs = revoke.executeQuery()) {
                     if (!rs.next()) {
-                        c.rollback();
-                        return Optional.empty();
+                        return Optional.<Erasure>empty();
                     }
                 }
             }
             Optional<Erasure> existing = query(c, "SELECT erasure_id, account_id, device_id, status, requested_at, completed_at"
                     + " FROM erasure_requests WHERE account_id = ? AND device_id = ? ORDER BY requested_at DESC LIMIT 1", accountId, deviceId);
             if (existing.isPresent()) {
-                c.commit();
                 return existing;
             }
             Optional<Erasure> created = query(c, "INSERT INTO erasure_requests (erasure_id, account_id, device_id) VALUES (?, ?, ?)"
                     + " RETURNING erasure_id, account_id, device_id, status, requested_at, completed_at", UUID.randomUUID(), accountId, deviceId);
-            c.commit();
+            AuditRows.append(c, accountId, change, "device.erasure_requested", "device:" + deviceId);
             return created;
-        }
+        });
+    }
+
+    @Override
+    public void createEnrollmentCode(UUID accountId, byte[] codeHash, UUID profileId, Instant expiresAt, Change change) throws SQLException {
+        Transaction.run(pool, c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO enrollment_codes (code_hash, account_id, profile_id, created_at,"
+                    + " created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+                s.setBytes(1, codeHash);
+                s.setObject(2, accountId);
+                s.setObject(3, profileId);
+                s.setTimestamp(4, Timestamp.from(change.at()));
+                s.setString(5, change.actor());
+                s.setTimestamp(6, Timestamp.from(expiresAt));
+                s.executeUpdate();
+            }
+            AuditRows.append(c, accountId, change, "enrollment_code.created", null);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Device> enrollWithCode(byte[] codeHash, String name, String platform, Instant now) throws SQLException {
+        return Transaction.run(pool, c -> {
+            UUID account;
+            try (PreparedStatement s = c.prepareStatement("UPDATE enrollment_codes SET used_at = ?"
+                    + " WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING account_id")) {
+                s.setTimestamp(1, Timestamp.from(now));
+                s.setBytes(2, codeHash);
+                s.setTimestamp(3, Timestamp.from(now));
+                try (ResultSet rs = s.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<Device>empty();
+                    }
+                    account = rs.getObject(1, UUID.class);
+                }
+            }
+            Device d = insertDevice(c, account, name, platform, new Change("enrollment_code", now));
+            try (PreparedStatement s = c.prepareStatement("UPDATE enrollment_codes SET device_id = ? WHERE code_hash = ?")) {
+                s.setObject(1, d.deviceId());
+                s.setBytes(2, codeHash);
+                s.executeUpdate();
+            }
+            return Optional.of(d);
+        });
     }
 
     @Override
@@ -145,30 +218,33 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
     }
 
     @Override
-    public Policy putPolicy(UUID accountId, Policy p) throws SQLException {
-        try (ConnectionPool.Lease l = pool.borrow();
-             PreparedStatement s = l.connection().prepareStatement("INSERT INTO policies (account_id, retention_days_1m, retention_days_5m,"
-                     + " retention_days_60m, rate_limit_events_per_minute) SELECT account_id, ?, ?, ?, ? FROM accounts WHERE account_id = ?"
-                     + " ON CONFLICT (account_id) DO UPDATE SET retention_days_1m = EXCLUDED.retention_days_1m,"
-                     + " retention_days_5m = EXCLUDED.retention_days_5m, retention_days_60m = EXCLUDED.retention_days_60m,"
-                     + " rate_limit_events_per_minute = EXCLUDED.rate_limit_events_per_minute, updated_at = now()"
-                     + " RETURNING retention_days_1m, retention_days_5m, retention_days_60m, rate_limit_events_per_minute")) {
-            s.setInt(1, p.retentionDays1m());
-            s.setInt(2, p.retentionDays5m());
-            s.setInt(3, p.retentionDays60m());
-            if (p.rateLimitEventsPerMinute() == null) {
-                s.setNull(4, java.sql.Types.BIGINT);
-            } else {
-                s.setLong(4, p.rateLimitEventsPerMinute());
-            }
-            s.setObject(5, accountId);
-            try (ResultSet rs = s.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("account " + accountId + " does not exist", "23503");
+    public Policy putPolicy(UUID accountId, Policy p, Change change) throws SQLException {
+        return Transaction.run(pool, c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO policies (account_id, retention_days_1m, retention_days_5m,"
+                + " retention_days_60m, rate_limit_events_per_minute) SELECT account_id, ?, ?, ?, ? FROM accounts WHERE account_id = ?"
+                + " ON CONFLICT (account_id) DO UPDATE SET retention_days_1m = EXCLUDED.retention_days_1m,"
+                + " retention_days_5m = EXCLUDED.retention_days_5m, retention_days_60m = EXCLUDED.retention_days_60m,"
+                + " rate_limit_events_per_minute = EXCLUDED.rate_limit_events_per_minute, updated_at = now()"
+                + " RETURNING retention_days_1m, retention_days_5m, retention_days_60m, rate_limit_events_per_minute")) {
+                s.setInt(1, p.retentionDays1m());
+                s.setInt(2, p.retentionDays5m());
+                s.setInt(3, p.retentionDays60m());
+                if (p.rateLimitEventsPerMinute() == null) {
+                    s.setNull(4, java.sql.Types.BIGINT);
+                } else {
+                    s.setLong(4, p.rateLimitEventsPerMinute());
                 }
-                return policy(rs);
+                s.setObject(5, accountId);
+                try (ResultSet rs = s.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new SQLException("account " + accountId + " does not exist", "23503");
+                    }
+                    Policy saved = policy(rs);
+                    AuditRows.append(c, accountId, change, "policy.changed", "account:" + accountId);
+                    return saved;
+                }
             }
-        }
+        });
     }
 
     private static Optional<Erasure> query(Connection c, String sql, Object... params) throws SQLException {

@@ -222,6 +222,44 @@ public final class PostgresRetention {
         return total;
     }
 
+    /**
+     * Deletes, in batches, audit entries older than their account's 60m retention (the audit log is kept as
+     * long as the longest-kept usage data): {@code defaultDays} without a policy, at most {@code maxDays}.
+     */
+    public long expireAuditEntries(Instant now, int defaultDays, int maxDays, int batch, BooleanSupplier keepGoing) throws SQLException {
+        String sql = "DELETE FROM audit_log WHERE (account_id, at, entry_id) IN (SELECT a.account_id, a.at, a.entry_id FROM audit_log a"
+                + " LEFT JOIN policies p ON p.account_id = a.account_id"
+                + " WHERE a.at < CAST(? AS timestamptz) - make_interval(days => least(coalesce(p.retention_days_60m, ?), ?)) LIMIT ?)";
+        return batchedDelete(sql, keepGoing, s -> {
+            s.setTimestamp(1, Timestamp.from(now));
+            s.setInt(2, defaultDays);
+            s.setInt(3, maxDays);
+            s.setInt(4, batch);
+        });
+    }
+
+    /**
+     * Deletes sessions a day after they ended (expired or signed out; their refresh tokens go with them),
+     * and invitations and enrollment codes a day after they expired, used or not.
+     */
+    public long expireSpentCredentials(Instant now, int batch, BooleanSupplier keepGoing) throws SQLException {
+        Timestamp dayAgo = Timestamp.from(now.minus(Duration.ofDays(1)));
+        long rows = batchedDelete("DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM sessions"
+                + " WHERE expires_at < ? OR revoked_at < ? LIMIT ?)", keepGoing, s -> {
+                    s.setTimestamp(1, dayAgo);
+                    s.setTimestamp(2, dayAgo);
+                    s.setInt(3, batch);
+                });
+        for (String[] t : new String[][] {{"invitations", "token_hash"}, {"enrollment_codes", "code_hash"}}) {
+            rows += batchedDelete("DELETE FROM " + t[0] + " WHERE " + t[1] + " IN (SELECT " + t[1] + " FROM " + t[0]
+                    + " WHERE expires_at < ? LIMIT ?)", keepGoing, s -> {
+                        s.setTimestamp(1, dayAgo);
+                        s.setInt(2, batch);
+                    });
+        }
+        return rows;
+    }
+
     private long batchedDelete(String sql, BooleanSupplier keepGoing, Binder binder) throws SQLException {
         return batchedDelete(database, sql, keepGoing, binder);
     }

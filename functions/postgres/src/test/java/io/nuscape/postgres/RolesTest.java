@@ -68,6 +68,9 @@ class RolesTest {
         LocalDate far = LocalDate.now(ZoneOffset.UTC).plusDays(60);
         assertTrue(new Migrator(drainer).ensurePartitions(far, far) > 0, "partitions made through the SECURITY DEFINER function");
         forbidden("nuscape_drainer",
+                "SELECT * FROM users",
+                "SELECT * FROM api_keys",
+                "SELECT * FROM audit_log",
                 "DELETE FROM accounts",
                 "SELECT name FROM devices",
                 "UPDATE devices SET name = 'x'",
@@ -80,7 +83,7 @@ class RolesTest {
     }
 
     @Test
-    void theApiReadsAndRunsTheControlPlaneButNeverDropsOrTruncates() throws SQLException {
+    void theApiReadsAndRunsTheControlPlaneButNeverDropsOrTruncates() throws Exception {
         ConnectionPool pool = new ConnectionPool(as("nuscape_api"), 1, 1000);
         PostgresControlPlaneStore control = new PostgresControlPlaneStore(pool);
         UUID account = control.createAccount("roles").accountId();
@@ -93,6 +96,13 @@ class RolesTest {
                 Granularity.HOUR, java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty()), 10);
         pool.close();
         forbidden("nuscape_api",
+                // The audit log only grows through the API; keys and emails are never rewritten in place.
+                "DELETE FROM audit_log",
+                "UPDATE audit_log SET actor = 'x'",
+                "TRUNCATE audit_log",
+                "UPDATE api_keys SET key_hash = '\\x00'",
+                "UPDATE users SET email = 'x@example.com'",
+                "UPDATE refresh_tokens SET token_hash = '\\x00'",
                 "DROP TABLE devices",
                 "TRUNCATE usage_1m",
                 "TRUNCATE accounts",
@@ -113,6 +123,8 @@ class RolesTest {
         assertEquals(0, erasures.deleteDedupeKeys(device, 100, () -> true));
         erasures.pending(10);
         forbidden("nuscape_erasure",
+                "SELECT * FROM users",
+                "SELECT * FROM audit_log",
                 "SELECT * FROM policies",
                 "UPDATE policies SET retention_days_1m = 1",
                 "DELETE FROM policies",
@@ -139,6 +151,10 @@ class RolesTest {
         }
         String day = LocalDate.now(ZoneOffset.UTC).toString().replace("-", "");
         forbidden("nuscape_retention",
+                "SELECT password_hash FROM users",
+                "SELECT key_hash FROM api_keys",
+                "SELECT actor FROM audit_log",
+                "INSERT INTO audit_log (account_id, at, actor, action) VALUES (gen_random_uuid(), now(), 'x', 'a.b')",
                 "DROP TABLE usage_1m_p" + day,
                 "ALTER TABLE usage_1m DETACH PARTITION usage_1m_p" + day,
                 "DELETE FROM devices",

@@ -36,14 +36,17 @@ public final class RedisSignInThrottle implements SignInThrottle {
 
     @Override
     public Optional<Duration> blocked(String email, String address) {
-        long wait = Math.max(waitMillis(emailKey(email), limits.perEmail()), waitMillis(addressKey(address), limits.perAddress()));
+        long wait = Math.max(email == null ? 0 : waitMillis(emailKey(email), limits.perEmail()),
+                waitMillis(addressKey(address), limits.perAddress()));
         return wait > 0 ? Optional.of(Duration.ofMillis(wait)) : Optional.empty();
     }
 
     @Override
     public void failed(String email, String address) {
         byte[] window = Long.toString(limits.window().toMillis()).getBytes(StandardCharsets.US_ASCII);
-        FAIL.run(redis, ScriptOutputType.INTEGER, new String[] {emailKey(email)}, window);
+        if (email != null) {
+            FAIL.run(redis, ScriptOutputType.INTEGER, new String[] {emailKey(email)}, window);
+        }
         FAIL.run(redis, ScriptOutputType.INTEGER, new String[] {addressKey(address)}, window);
     }
 
@@ -63,7 +66,7 @@ public final class RedisSignInThrottle implements SignInThrottle {
     }
 
     private String emailKey(String email) {
-        return prefix + ":signin:email:" + sha256(email == null ? "" : email.strip().toLowerCase(Locale.ROOT));
+        return prefix + ":signin:email:" + sha256(email.strip().toLowerCase(Locale.ROOT));
     }
 
     private String addressKey(String address) {

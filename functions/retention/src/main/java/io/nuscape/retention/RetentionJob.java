@@ -71,11 +71,15 @@ public final class RetentionJob {
             rows += retention.deleteDefaultAccountsBucketsBefore(g, now.minus(Duration.ofDays(defaultDays)), defaultDays, batch, keepGoing);
         }
         int dedupeTables = retention.expireDedupeKeys(now, dedupeWindow);
+        long auditEntries = retention.expireAuditEntries(now, Policy.DEFAULTS.retentionDays60m(), limits.maxDays(Granularity.HOUR), batch, keepGoing);
+        long credentials = retention.expireSpentCredentials(now, batch, keepGoing);
         Report report = new Report(dropped, rows, dedupeTables, created, keepGoing.getAsBoolean());
         var fields = new LinkedHashMap<String, Object>();
         fields.put("partitions_dropped", dropped);
         fields.put("rows_expired", rows);
         fields.put("dedupe_tables_dropped", dedupeTables);
+        fields.put("audit_entries_expired", auditEntries);
+        fields.put("spent_credentials_deleted", credentials);
         fields.put("partitions_created", created);
         fields.put("finished", report.finished());
         fields.put("ms", Duration.between(now, clock.instant()).toMillis());

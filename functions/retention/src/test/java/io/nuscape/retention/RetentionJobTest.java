@@ -209,4 +209,48 @@ class RetentionJobTest {
         job(f).run(() -> true);
         assertEquals(f.expectedKept(), remaining(f));
     }
+
+    /**
+     * The audit log is kept as long as each account's 60m rollups (400 days by default, SHORT 100, LONG 420);
+     * sessions, invitations and enrollment codes go a day after they ended, refresh tokens with their session.
+     */
+    @Test
+    void auditEntriesFollowTheAccountsRetentionAndSpentCredentialsGoADayAfterTheyEnd() throws Exception {
+        Fixture f = fixture("retentionaudit");
+        try (Connection c = f.db().connect(); Statement s = c.createStatement()) {
+            for (Object[] a : new Object[][] {{DEFAULT, 400}, {SHORT, 100}, {LONG, 420}}) {
+                for (int days : new int[] {(int) a[1] + 1, (int) a[1] - 1}) {
+                    s.execute("INSERT INTO audit_log (account_id, at, actor, action, target) VALUES ('" + a[0] + "', timestamptz '"
+                            + f.now() + "' - interval '" + days + " days', 'system', 'policy.changed', NULL)");
+                }
+            }
+            UUID user = UUID.randomUUID();
+            s.execute("INSERT INTO users (user_id, account_id, email, role, created_at) VALUES ('" + user + "', '" + DEFAULT
+                    + "', 'a@example.com', 'admin', now())");
+            String[][] sessions = {{"ended", "now() - interval '2 days'", "NULL"}, {"live", "now() + interval '2 days'", "NULL"},
+                    {"signedout", "now() + interval '2 days'", "now() - interval '2 days'"}, {"justended", "now() - interval '1 hour'", "NULL"}};
+            for (String[] x : sessions) {
+                UUID id = UUID.nameUUIDFromBytes(x[0].getBytes());
+                s.execute("INSERT INTO sessions (session_id, account_id, user_id, created_at, expires_at, revoked_at) VALUES ('" + id + "', '"
+                        + DEFAULT + "', '" + user + "', now(), " + x[1] + ", " + x[2] + ")");
+                s.execute("INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES (decode(md5('" + x[0] + "'), 'hex'), '" + id + "', now())");
+            }
+            for (String[] x : new String[][] {{"old", "now() - interval '2 days'"}, {"new", "now() + interval '1 hour'"}}) {
+                s.execute("INSERT INTO invitations (token_hash, account_id, user_id, created_at, expires_at) VALUES (decode(md5('" + x[0]
+                        + "'), 'hex'), '" + DEFAULT + "', '" + user + "', now(), " + x[1] + ")");
+                s.execute("INSERT INTO enrollment_codes (code_hash, account_id, created_at, created_by, expires_at) VALUES (decode(md5('"
+                        + x[0] + "'), 'hex'), '" + DEFAULT + "', now(), 'system', " + x[1] + ")");
+            }
+        }
+        assertTrue(job(f).run(() -> true).finished());
+        for (Object[] a : new Object[][] {{DEFAULT, 400}, {SHORT, 100}, {LONG, 420}}) {
+            assertEquals(1, count(f, "SELECT count(*) FROM audit_log WHERE account_id = '" + a[0] + "' AND at > timestamptz '" + f.now()
+                    + "' - interval '" + a[1] + " days'"), "the entry inside " + a[1] + " days stays");
+            assertEquals(1, count(f, "SELECT count(*) FROM audit_log WHERE account_id = '" + a[0] + "'"), "the older one went");
+        }
+        assertEquals(2, count(f, "SELECT count(*) FROM sessions"), "the live one and the one that ended an hour ago");
+        assertEquals(2, count(f, "SELECT count(*) FROM refresh_tokens"));
+        assertEquals(1, count(f, "SELECT count(*) FROM invitations"));
+        assertEquals(1, count(f, "SELECT count(*) FROM enrollment_codes"));
+    }
 }

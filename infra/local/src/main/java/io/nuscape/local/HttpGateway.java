@@ -62,6 +62,8 @@ final class HttpGateway {
                 targets.add(new Target(r.method(), r.path(), Pattern.compile(regex.toString()), names, f));
             }
         }
+        // As API Gateway: the most specific route wins (POST /devices/self/token before /devices/{id}/token).
+        targets.sort(java.util.Comparator.comparingInt(t -> t.template.contains("+}") ? Integer.MAX_VALUE : t.params.size()));
         server = HttpServer.create(new InetSocketAddress(host, port), 1024);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
@@ -132,6 +134,9 @@ final class HttpGateway {
             byte[] out = response.getBody() == null ? new byte[0]
                     : response.getIsBase64Encoded() ? Base64.getDecoder().decode(response.getBody())
                     : response.getBody().getBytes(StandardCharsets.UTF_8);
+            if (response.getCookies() != null) {
+                response.getCookies().forEach(c -> ex.getResponseHeaders().add("Set-Cookie", c));
+            }
             send(ex, response.getStatusCode(), response.getHeaders() == null ? Map.of() : response.getHeaders(), out);
         }
     }
@@ -140,6 +145,11 @@ final class HttpGateway {
                                                byte[] body) {
         Map<String, String> headers = new LinkedHashMap<>();
         ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+        // As API Gateway (payload v2): cookies in their own list, and the scheme the client used in x-forwarded-proto.
+        String cookieHeader = headers.remove("cookie");
+        List<String> cookies = cookieHeader == null ? null
+                : java.util.Arrays.stream(cookieHeader.split(";")).map(String::strip).filter(c -> !c.isEmpty()).toList();
+        headers.put("x-forwarded-proto", "http");
         Map<String, String> pathParams = new HashMap<>();
         for (int i = 0; i < t.params.size(); i++) {
             pathParams.put(t.params.get(i), URLDecoder.decode(m.group(i + 1), StandardCharsets.UTF_8));
@@ -166,6 +176,7 @@ final class HttpGateway {
                 .withRawPath(path)
                 .withRawQueryString(rawQuery == null ? "" : rawQuery)
                 .withHeaders(headers)
+                .withCookies(cookies)
                 .withQueryStringParameters(query.isEmpty() ? null : query)
                 .withPathParameters(pathParams.isEmpty() ? null : pathParams)
                 .withBody(body.length == 0 ? null : text ? new String(body, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(body))

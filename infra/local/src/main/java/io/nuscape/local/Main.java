@@ -71,6 +71,7 @@ public final class Main {
         System.out.println("Redis:    " + runtime.redisUrl());
         System.out.println();
         System.out.println("Demo account " + demo.accountId() + ", device " + demo.deviceId());
+        System.out.println("Sign in as " + demo.adminEmail() + " with password " + demo.adminPassword());
         System.out.println("ADMIN_TOKEN=" + demo.adminToken());
         System.out.println("DEVICE_TOKEN=" + demo.deviceToken());
         System.out.println();
@@ -83,6 +84,9 @@ public final class Main {
         System.out.println("Read it back from the rollups (a second or two later):");
         System.out.println("  curl -sS '" + url + "/api/v1/usage/top?kind=app' -H 'Authorization: Bearer " + demo.adminToken() + "'");
         System.out.println("  curl -sS '" + url + "/api/v1/devices' -H 'Authorization: Bearer " + demo.adminToken() + "'");
+        System.out.println("Sign in as a person (an access token for 15 minutes; the refresh cookie goes to cookies.txt):");
+        System.out.println("  curl -sS -c cookies.txt -X POST " + url + "/api/v1/sessions -H 'Content-Type: application/json' -d '{\"email\":\""
+                + demo.adminEmail() + "\",\"password\":\"" + demo.adminPassword() + "\"}'");
         System.out.println();
         System.out.println("Ctrl-C stops everything cleanly.");
         stopped.await();

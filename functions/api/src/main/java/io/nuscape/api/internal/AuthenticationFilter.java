@@ -7,6 +7,7 @@ import io.nuscape.core.ErrorCode;
 import io.nuscape.core.auth.Principal;
 import io.nuscape.core.auth.TokenRejectedException;
 import io.nuscape.core.auth.TokenVerifier;
+import io.nuscape.core.people.ApiKeys;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -17,20 +18,24 @@ import jakarta.ws.rs.core.HttpHeaders;
 import java.lang.reflect.Method;
 
 /**
- * The one place authentication and scope are checked: every resource method is either {@link Public}
+ * The one place authentication and scope are checked, for JWTs and API keys ({@code nsk_…}) alike: every resource method is either {@link Public}
  * or carries {@link RequiresScope}; a method with neither is refused, so a forgotten annotation fails closed.
  */
 @Priority(Priorities.AUTHENTICATION)
 public final class AuthenticationFilter implements ContainerRequestFilter {
     public static final String PRINCIPAL = "nuscape.principal";
 
+    private static final String BEARER = "Bearer ";
+
     private final TokenVerifier verifier;
+    private final ApiKeys apiKeys;
 
     @Context
     private ResourceInfo resource;
 
-    public AuthenticationFilter(TokenVerifier verifier) {
+    public AuthenticationFilter(TokenVerifier verifier, ApiKeys apiKeys) {
         this.verifier = verifier;
+        this.apiKeys = apiKeys;
     }
 
     @Override
@@ -43,15 +48,41 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
         if (required == null) {
             throw new ApiException(ErrorCode.INTERNAL, "route has no access rule");
         }
+        String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         Principal principal;
         try {
-            principal = verifier.verifyAuthorization(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+            principal = apiKey(authorization) != null ? apiKeys.authenticate(apiKey(authorization))
+                    : verifier.verifyAuthorization(authorization);
         } catch (TokenRejectedException e) {
             throw new ApiException(ErrorCode.INVALID_TOKEN, e.getMessage());
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new StoreFailure(e);
         }
         if (!principal.has(required.value())) {
             throw new ApiException(ErrorCode.INSUFFICIENT_SCOPE, "this route needs the '" + required.value().claimValue() + "' scope");
         }
         request.setProperty(PRINCIPAL, principal);
+    }
+
+    /** The key store failed (Postgres unreachable, say); the error mapper answers for the cause. */
+    static final class StoreFailure extends RuntimeException {
+        StoreFailure(Exception cause) {
+            super(cause);
+        }
+    }
+
+    /** The API key of a {@code Bearer nsk_…} header, else null (a JWT or nothing). */
+    private static String apiKey(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String value = authorization.strip();
+        if (value.length() <= BEARER.length() || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        String bearer = value.substring(BEARER.length()).strip();
+        return ApiKeys.looksLikeKey(bearer) ? bearer : null;
     }
 }

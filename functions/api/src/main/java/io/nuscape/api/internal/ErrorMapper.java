@@ -21,6 +21,9 @@ public final class ErrorMapper implements ExceptionMapper<Throwable> {
 
     @Override
     public Response toResponse(Throwable e) {
+        if (e instanceof AuthenticationFilter.StoreFailure f) {
+            return toResponse(f.getCause());
+        }
         ApiException api = switch (e) {
             case ApiException a -> a;
             case NotFoundException n -> new ApiException(ErrorCode.NOT_FOUND, "no such route or resource");

@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nuscape.core.ApiException;
 import io.nuscape.core.ErrorCode;
 import io.nuscape.core.Json;
+import io.nuscape.core.audit.Change;
 import io.nuscape.core.auth.Principal;
 import io.nuscape.core.auth.Uuids;
+import io.nuscape.core.event.Rfc3339;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.UUID;
 
 /** What every resource does the same way: the caller, JSON bodies in and out, ids from paths. */
@@ -51,6 +55,36 @@ public final class Requests {
             throw notFound();
         }
         return UUID.fromString(value);
+    }
+
+    /** An RFC 3339 date-time parameter, or a 400 with an example. */
+    public static Instant time(String name, String text) {
+        long millis = Rfc3339.parseMillis(text);
+        if (millis == Long.MIN_VALUE) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + name + "\" must be an RFC 3339 date-time, e.g. 2026-11-23T10:00:00Z");
+        }
+        return Instant.ofEpochMilli(millis);
+    }
+
+    /** An integer parameter in [min, max], {@code fallback} when absent. */
+    public static int integer(String name, String text, int fallback, int min, int max) {
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            int v = Integer.parseInt(text);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // Answered below.
+        }
+        throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + name + "\" must be an integer from " + min + " to " + max);
+    }
+
+    /** The caller making a change now, as the audit log records it. */
+    public static Change change(ContainerRequestContext request, Clock clock) {
+        return new Change(principal(request).actor(), clock.instant());
     }
 
     public static ApiException notFound() {

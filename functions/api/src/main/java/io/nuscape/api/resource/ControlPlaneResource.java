@@ -1,5 +1,6 @@
 package io.nuscape.api.resource;
 
+import static io.nuscape.api.internal.Requests.change;
 import static io.nuscape.api.internal.Requests.id;
 import static io.nuscape.api.internal.Requests.json;
 import static io.nuscape.api.internal.Requests.notFound;
@@ -8,20 +9,28 @@ import static io.nuscape.api.internal.Requests.principal;
 import static io.nuscape.api.internal.Requests.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nuscape.api.Public;
 import io.nuscape.api.RequiresScope;
+import io.nuscape.api.internal.InvitationLinks;
 import io.nuscape.core.ApiException;
 import io.nuscape.core.ErrorCode;
+import io.nuscape.core.Json;
 import io.nuscape.core.auth.Principal;
 import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.TokenIssuer;
 import io.nuscape.core.control.Account;
 import io.nuscape.core.control.ControlPlaneStore;
 import io.nuscape.core.control.Device;
+import io.nuscape.core.control.EnrollmentCode;
 import io.nuscape.core.control.Erasure;
 import io.nuscape.core.control.Policy;
 import io.nuscape.core.control.RetentionLimits;
+import io.nuscape.core.people.Invitations;
+import io.nuscape.core.people.Role;
+import io.nuscape.core.people.SignInThrottle;
 import io.nuscape.core.rollup.Granularity;
 import io.nuscape.core.queue.ControlPlaneCache;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -38,12 +47,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
 /**
- * The control plane of CONTRACT.md: accounts (operator); devices, tokens, erasure requests and policy
- * (admin; listing devices needs read). Changes that ingest must see without Postgres are written to the
+ * The control plane of CONTRACT.md: accounts (operator, with an invitation for the first admin); devices,
+ * tokens, erasure requests, enrollment codes and policy (admin; listing devices needs read); devices
+ * enrolling with a code and renewing their own tokens. Changes that ingest must see without Postgres are written to the
  * Redis cache right after Postgres: token generations, revocations, rate limits.
  */
 @Path("/api/v1")
@@ -55,28 +66,50 @@ public final class ControlPlaneResource {
     private final ControlPlaneCache cache;
     private final TokenIssuer issuer;
     private final Duration tokenLifetime;
+    private final Invitations invitations;
+    private final InvitationLinks links;
+    private final SignInThrottle guesses;
+    private final Duration codeLifetime;
     private final Clock clock;
 
+    /**
+     * @param guesses       counts wrong enrollment codes per client address (with failed sign-ins)
+     * @param codeLifetime  how long an enrollment code works
+     */
     public ControlPlaneResource(ControlPlaneStore store, ControlPlaneCache cache, TokenIssuer issuer, Duration tokenLifetime,
-                                RetentionLimits retentionLimits, Clock clock) {
+                                RetentionLimits retentionLimits, Invitations invitations, InvitationLinks links, SignInThrottle guesses,
+                                Duration codeLifetime, Clock clock) {
         this.store = store;
         this.retentionLimits = retentionLimits;
         this.cache = cache;
         this.issuer = issuer;
         this.tokenLifetime = tokenLifetime;
+        this.invitations = invitations;
+        this.links = links;
+        this.guesses = guesses;
+        this.codeLifetime = codeLifetime;
         this.clock = clock;
     }
 
     @POST
     @Path("/accounts")
     @RequiresScope(Scope.OPERATOR)
-    public Response createAccount(String body) throws Exception {
-        String name = text(object(body), "name", 200);
-        Account a = store.createAccount(name);
+    public Response createAccount(@Context ContainerRequestContext request, String body) throws Exception {
+        Principal p = principal(request);
+        JsonNode b = object(body);
+        String name = text(b, "name", 200);
+        JsonNode adminEmail = b.get("admin_email");
+        if (adminEmail != null && !adminEmail.isNull()) {
+            invitations.requireFree(adminEmail.asText(""));
+        }
+        Account a = store.createAccount(name, change(request, clock));
         var out = new LinkedHashMap<String, Object>();
         out.put("account_id", a.accountId().toString());
         out.put("name", a.name());
         out.put("created_at", a.createdAt().toString());
+        if (adminEmail != null && !adminEmail.isNull()) {
+            out.put("invitation", links.describe(request, invitations.invite(a.accountId(), adminEmail.asText(), Role.ADMIN, p.actor())));
+        }
         return json(201, out);
     }
 
@@ -107,11 +140,8 @@ public final class ControlPlaneResource {
         Principal p = principal(request);
         JsonNode b = object(body);
         String name = text(b, "name", 200);
-        String platform = text(b, "platform", 50).toLowerCase(java.util.Locale.ROOT);
-        if (!PLATFORMS.contains(platform)) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"platform\" must be one of " + new java.util.TreeSet<>(PLATFORMS));
-        }
-        Device d = store.enrollDevice(p.accountId(), name, platform);
+        String platform = platform(b);
+        Device d = store.enrollDevice(p.accountId(), name, platform, change(request, clock));
         var out = new LinkedHashMap<String, Object>();
         out.put("device_id", d.deviceId().toString());
         out.putAll(token(p.accountId(), d.deviceId(), d.tokenGeneration()));
@@ -124,7 +154,7 @@ public final class ControlPlaneResource {
     public Response rotate(@Context ContainerRequestContext request, @PathParam("id") String id) throws Exception {
         Principal p = principal(request);
         UUID device = id(id);
-        long generation = store.rotateToken(p.accountId(), device).orElseThrow(() -> notFound());
+        long generation = store.rotateToken(p.accountId(), device, change(request, clock)).orElseThrow(() -> notFound());
         // From here on ingest refuses every token of a lower generation, without reading Postgres.
         cache.setMinimumTokenGeneration(p.accountId(), device, generation);
         return json(201, token(p.accountId(), device, generation));
@@ -136,7 +166,7 @@ public final class ControlPlaneResource {
     public Response erase(@Context ContainerRequestContext request, @PathParam("id") String id) throws Exception {
         Principal p = principal(request);
         UUID device = id(id);
-        Erasure e = store.requestErasure(p.accountId(), device).orElseThrow(() -> notFound());
+        Erasure e = store.requestErasure(p.accountId(), device, change(request, clock)).orElseThrow(() -> notFound());
         cache.markErased(p.accountId(), device);
         var out = new LinkedHashMap<String, Object>();
         out.put("erasure_id", e.erasureId().toString());
@@ -175,9 +205,77 @@ public final class ControlPlaneResource {
         if (policy.retentionDays1m() > policy.retentionDays5m() || policy.retentionDays5m() > policy.retentionDays60m()) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "retention must not shrink with coarser granularity (1m <= 5m <= 60m)");
         }
-        Policy saved = store.putPolicy(p.accountId(), policy);
+        Policy saved = store.putPolicy(p.accountId(), policy, change(request, clock));
         cache.setRateLimit(p.accountId(), saved.rateLimitEventsPerMinute() == null ? -1 : saved.rateLimitEventsPerMinute());
         return json(200, describe(saved));
+    }
+
+    @POST
+    @Path("/enrollment-codes")
+    @RequiresScope(Scope.ADMIN)
+    public Response enrollmentCode(@Context ContainerRequestContext request, String body) throws Exception {
+        Principal p = principal(request);
+        JsonNode b = body == null || body.isBlank() ? Json.mapper().createObjectNode() : object(body);
+        JsonNode profile = b.get("profile_id");
+        if (profile != null && !profile.isNull()) {
+            // Profiles are not part of this schema yet, so no id can name one of this account's.
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"profile_id\" names no profile of this account");
+        }
+        EnrollmentCode code = EnrollmentCode.generate(clock.instant().plus(codeLifetime));
+        store.createEnrollmentCode(p.accountId(), EnrollmentCode.hash(code.code()).orElseThrow(), null, code.expiresAt(),
+                change(request, clock));
+        var out = new LinkedHashMap<String, Object>();
+        out.put("code", code.code());
+        out.put("expires_at", code.expiresAt().toString());
+        return Response.fromResponse(json(201, out)).header("Cache-Control", "no-store").build();
+    }
+
+    /** A device enrolling itself with a code an admin gave; wrong codes count against the client address. */
+    @POST
+    @Path("/enroll")
+    @Public
+    public Response enrollWithCode(@Context HttpServletRequest http, String body) throws Exception {
+        JsonNode b = object(body);
+        String typed = text(b, "code", 32);
+        String name = text(b, "name", 200);
+        String platform = platform(b);
+        String address = http.getRemoteAddr();
+        Optional<Duration> wait = guesses.blocked(null, address);
+        if (wait.isPresent()) {
+            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+            throw ApiException.retryLater(ErrorCode.RATE_LIMITED, "too many wrong codes from this address; try again in " + seconds + " s", seconds);
+        }
+        Optional<byte[]> hash = EnrollmentCode.hash(typed);
+        Optional<Device> d = hash.isEmpty() ? Optional.empty() : store.enrollWithCode(hash.get(), name, platform, clock.instant());
+        if (d.isEmpty()) {
+            guesses.failed(null, address);
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "the enrollment code is wrong, used or expired; ask an admin of the account for a new one");
+        }
+        var out = new LinkedHashMap<String, Object>();
+        out.put("device_id", d.get().deviceId().toString());
+        out.putAll(token(d.get().accountId(), d.get().deviceId(), d.get().tokenGeneration()));
+        return Response.fromResponse(json(201, out)).header("Cache-Control", "no-store").build();
+    }
+
+    /** A device renewing its own token before it expires; the token it used stops working as with rotation. */
+    @POST
+    @Path("/devices/self/token")
+    @RequiresScope(Scope.INGEST)
+    public Response renew(@Context ContainerRequestContext request) throws Exception {
+        Principal p = principal(request);
+        UUID device = UUID.fromString(p.subject()); // the verifier checked that ingest tokens name a device by UUID
+        long generation = store.renewToken(p.accountId(), device, p.tokenGeneration(), change(request, clock)).orElseThrow(() ->
+                new ApiException(ErrorCode.DEVICE_REVOKED, "this device was erased or this token was replaced; enroll the device again"));
+        cache.setMinimumTokenGeneration(p.accountId(), device, generation);
+        return Response.fromResponse(json(201, token(p.accountId(), device, generation))).header("Cache-Control", "no-store").build();
+    }
+
+    private static String platform(JsonNode b) {
+        String platform = text(b, "platform", 50).toLowerCase(java.util.Locale.ROOT);
+        if (!PLATFORMS.contains(platform)) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"platform\" must be one of " + new java.util.TreeSet<>(PLATFORMS));
+        }
+        return platform;
     }
 
     private Map<String, Object> token(UUID account, UUID device, long generation) {

@@ -1,7 +1,9 @@
 package io.nuscape.api.resource;
 
 import static io.nuscape.api.internal.Requests.json;
+import static io.nuscape.api.internal.Requests.integer;
 import static io.nuscape.api.internal.Requests.principal;
+import static io.nuscape.api.internal.Requests.time;
 
 import io.nuscape.api.RequiresScope;
 import io.nuscape.core.ApiException;
@@ -9,7 +11,6 @@ import io.nuscape.core.ErrorCode;
 import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.Uuids;
 import io.nuscape.core.event.EventRules;
-import io.nuscape.core.event.Rfc3339;
 import io.nuscape.core.rollup.Granularity;
 import io.nuscape.core.usage.UsageQuery;
 import io.nuscape.core.usage.UsageReader;
@@ -138,28 +139,5 @@ public final class UsageResource {
             return Granularity.MINUTE;
         }
         return range.compareTo(Duration.ofDays(14)) <= 0 ? Granularity.FIVE_MINUTES : Granularity.HOUR;
-    }
-
-    private static Instant time(String name, String text) {
-        long millis = Rfc3339.parseMillis(text);
-        if (millis == Long.MIN_VALUE) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + name + "\" must be an RFC 3339 date-time, e.g. 2026-11-23T10:00:00Z");
-        }
-        return Instant.ofEpochMilli(millis);
-    }
-
-    private static int integer(String name, String text, int fallback, int min, int max) {
-        if (text == null) {
-            return fallback;
-        }
-        try {
-            int v = Integer.parseInt(text);
-            if (v >= min && v <= max) {
-                return v;
-            }
-        } catch (NumberFormatException ignored) {
-            // Answered below.
-        }
-        throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + name + "\" must be an integer from " + min + " to " + max);
     }
 }

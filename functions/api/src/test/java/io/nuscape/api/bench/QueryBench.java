@@ -8,7 +8,10 @@ import io.nuscape.core.auth.KeySet;
 import io.nuscape.core.auth.KeySource;
 import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.TokenIssuer;
+import io.nuscape.core.people.ApiKeys;
+import io.nuscape.postgres.ConnectionPool;
 import io.nuscape.postgres.Database;
+import io.nuscape.postgres.PostgresApiKeyStore;
 import io.nuscape.postgres.Migrator;
 import io.nuscape.testkit.DurablePostgres;
 import io.nuscape.testkit.EmbeddedRedis;
@@ -82,16 +85,33 @@ public final class QueryBench {
                     "NUSCAPE_DATABASE_PASSWORD", "postgres"));
             TokenIssuer issuer = new TokenIssuer(KeySource.of(KeySet.parse(keys)), Optional.empty(), "nuscape", "nuscape");
             Duration[] ranges = {Duration.ofHours(1), Duration.ofHours(24), Duration.ofDays(7), Duration.ofDays(30)};
+            // One read API key per account, made as the API makes them (stored as a hash), for the same queries with a key.
+            Map<UUID, String> apiKeys = new HashMap<>();
+            try (ConnectionPool pool = new ConnectionPool(db, 1, 5_000)) {
+                ApiKeys maker = new ApiKeys(new PostgresApiKeyStore(pool), Runnable::run, java.time.Clock.systemUTC());
+                for (UUID a : accounts) {
+                    try (Connection c = db.connect(); PreparedStatement p = c.prepareStatement("INSERT INTO accounts (account_id, name) VALUES (?, 'bench')")) {
+                        p.setObject(1, a);
+                        p.executeUpdate();
+                    }
+                    apiKeys.put(a, maker.create(a, "bench", Set.of(Scope.READ), null, "system").secret());
+                }
+            }
             try (ApiHandler api = new ApiHandler(Settings.from(env))) {
-                List<Long> warm = timeQueries(api, issuer, accounts, ranges, end, 40, rnd);
-                List<Long> times = timeQueries(api, issuer, accounts, ranges, end, queries, rnd);
+                Timings warm = timeQueries(api, issuer, apiKeys, accounts, ranges, end, 40, rnd);
+                Timings times = timeQueries(api, issuer, apiKeys, accounts, ranges, end, queries, rnd);
                 List<Long> naive = naiveQueries(db, accounts, ranges, end, Math.max(8, queries / 20), rnd);
-                times.sort(null);
+                times.token().sort(null);
+                times.key().sort(null);
                 naive.sort(null);
-                System.out.printf("handler: %d queries (top and timeseries, ranges 1 h/24 h/7 d/30 d, warm-up %d)%n", times.size(), warm.size());
+                System.out.printf("handler: %d queries (top and timeseries, ranges 1 h/24 h/7 d/30 d, warm-up %d), each asked with a fresh"
+                        + " access token and with an API key, in alternating order%n", times.token().size(), warm.token().size());
                 System.out.printf("naive:   %d queries, index scans off%n", naive.size());
                 System.out.printf("query: p50_ms=%.1f p99_ms=%.1f naive_p99_ms=%.1f rows=%d%n",
-                        pct(times, 0.50), pct(times, 0.99), pct(naive, 0.99), rows);
+                        pct(times.token(), 0.50), pct(times.token(), 0.99), pct(naive, 0.99), rows);
+                System.out.printf("query with api key: p50_ms=%.2f p99_ms=%.2f token_p50_ms=%.2f token_p99_ms=%.2f key_minus_token_p50_ms=%.2f"
+                        + " key_minus_token_p99_ms=%.2f%n", pct(times.key(), 0.50), pct(times.key(), 0.99), pct(times.token(), 0.50),
+                        pct(times.token(), 0.99), pct(times.key(), 0.50) - pct(times.token(), 0.50), pct(times.key(), 0.99) - pct(times.token(), 0.99));
             }
         }
     }
@@ -101,9 +121,13 @@ public final class QueryBench {
         return RollupLoader.copy(db.url(), db.user(), db.password(), table, step, rows, accounts, devices, KEYS, start, end, rnd);
     }
 
-    private static List<Long> timeQueries(ApiHandler api, TokenIssuer issuer, UUID[] accounts, Duration[] ranges, Instant end,
-                                          int n, Random rnd) {
-        List<Long> out = new ArrayList<>();
+    /** Microseconds per query with an access token and with an API key. */
+    record Timings(List<Long> token, List<Long> key) {
+    }
+
+    private static Timings timeQueries(ApiHandler api, TokenIssuer issuer, Map<UUID, String> apiKeys, UUID[] accounts, Duration[] ranges,
+                                       Instant end, int n, Random rnd) {
+        Timings out = new Timings(new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i < n; i++) {
             UUID account = accounts[rnd.nextInt(accounts.length)];
             Duration range = ranges[i % ranges.length];
@@ -119,15 +143,21 @@ public final class QueryBench {
                 params.put("kind", "app");
             }
             String token = issuer.issue(account, "bench", Set.of(Scope.READ), 0, Instant.now(), Duration.ofHours(1));
-            long t0 = System.nanoTime();
-            APIGatewayV2HTTPResponse r = api.handleRequest(APIGatewayV2HTTPEvent.builder().withRawPath(path).withRawQueryString("")
-                    .withQueryStringParameters(params).withHeaders(Map.of("authorization", "Bearer " + token))
-                    .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder().withRequestId("q")
-                            .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod("GET").withPath(path).build()).build())
-                    .build(), null);
-            out.add((System.nanoTime() - t0) / 1000);
-            if (r.getStatusCode() != 200) {
-                throw new IllegalStateException(path + " " + params + " answered " + r.getStatusCode() + ": " + r.getBody());
+            // Alternate which goes first, so that the second's warmer caches favour neither.
+            boolean keyFirst = i % 2 == 1;
+            for (int k = 0; k < 2; k++) {
+                boolean withKey = (k == 0) == keyFirst;
+                String bearer = withKey ? apiKeys.get(account) : token;
+                long t0 = System.nanoTime();
+                APIGatewayV2HTTPResponse r = api.handleRequest(APIGatewayV2HTTPEvent.builder().withRawPath(path).withRawQueryString("")
+                        .withQueryStringParameters(params).withHeaders(Map.of("authorization", "Bearer " + bearer))
+                        .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder().withRequestId("q")
+                                .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod("GET").withPath(path).build()).build())
+                        .build(), null);
+                (withKey ? out.key() : out.token()).add((System.nanoTime() - t0) / 1000);
+                if (r.getStatusCode() != 200) {
+                    throw new IllegalStateException(path + " " + params + " answered " + r.getStatusCode() + ": " + r.getBody());
+                }
             }
         }
         return out;

@@ -9,7 +9,10 @@ import java.util.Optional;
  * blocked guesser costs no hash. The Redis adapter lives in {@code nuscape-redis}.
  */
 public interface SignInThrottle {
-    /** How long sign-ins for this email or from this address must wait; empty when they may go on. */
+    /**
+     * How long sign-ins for this email or from this address must wait; empty when they may go on. A null
+     * email counts the address alone (guesses that name no account, such as enrollment codes).
+     */
     Optional<Duration> blocked(String email, String address);
 
     /** Records a failed sign-in (wrong password or unknown email alike). */

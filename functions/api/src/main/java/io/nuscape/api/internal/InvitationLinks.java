@@ -1,0 +1,29 @@
+package io.nuscape.api.internal;
+
+import io.nuscape.core.people.Invitations;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The link an invited person opens: the dashboard's address with the token in the fragment, which browsers
+ * never send to a server, so it stays out of access logs and Referer headers.
+ */
+public final class InvitationLinks {
+    private final Optional<URI> publicUrl;
+
+    /** {@code publicUrl}: the dashboard's address; when absent, the address the request came to. */
+    public InvitationLinks(Optional<URI> publicUrl) {
+        this.publicUrl = publicUrl;
+    }
+
+    public Map<String, Object> describe(ContainerRequestContext request, Invitations.Invited invited) {
+        String base = publicUrl.map(URI::toString).orElseGet(() -> SessionCookie.ownOrigin(request));
+        var out = new LinkedHashMap<String, Object>();
+        out.put("url", base + "/#invitation=" + invited.token());
+        out.put("expires_at", invited.expiresAt().toString());
+        return out;
+    }
+}
