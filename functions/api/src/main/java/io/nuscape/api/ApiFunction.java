@@ -3,6 +3,7 @@ package io.nuscape.api;
 import io.nuscape.api.internal.AuthenticationFilter;
 import io.nuscape.api.internal.ErrorMapper;
 import io.nuscape.api.internal.InvitationLinks;
+import io.nuscape.api.internal.NoStore;
 import io.nuscape.api.internal.SessionCookie;
 import io.nuscape.api.resource.ApiKeyResource;
 import io.nuscape.api.resource.AuditResource;
@@ -23,7 +24,7 @@ import io.nuscape.core.people.Invitations;
 import io.nuscape.core.people.PasswordHasher;
 import io.nuscape.core.people.PeopleSettings;
 import io.nuscape.core.people.Sessions;
-import io.nuscape.core.people.SignInThrottle;
+import io.nuscape.core.people.GuessThrottle;
 import io.nuscape.core.people.UserStore;
 import io.nuscape.postgres.ConnectionPool;
 import io.nuscape.postgres.Database;
@@ -36,7 +37,7 @@ import io.nuscape.postgres.PostgresUserStore;
 import io.nuscape.redis.RedisConnector;
 import io.nuscape.redis.RedisControlPlaneCache;
 import io.nuscape.redis.RedisEventStream;
-import io.nuscape.redis.RedisSignInThrottle;
+import io.nuscape.redis.RedisGuessThrottle;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,19 +94,23 @@ public final class ApiFunction implements AutoCloseable {
         UserStore users = new PostgresUserStore(pool);
         PostgresApiKeyStore keyStore = new PostgresApiKeyStore(pool);
         ApiKeys apiKeys = new ApiKeys(keyStore, background, clock);
-        SignInThrottle throttle = new RedisSignInThrottle(redis, settings.redisPrefix(),
-                new RedisSignInThrottle.Limits(people.failuresPerEmail(), people.failuresPerAddress(), people.failureWindow()));
+        GuessThrottle signIns = new RedisGuessThrottle(redis, settings.redisPrefix(), "signin",
+                new RedisGuessThrottle.Limits(people.failuresPerEmail(), people.failuresPerAddress(), people.failureWindow()));
+        // Codes have no email to count by; their own counters, so that code guessing never blocks an office's sign-ins.
+        GuessThrottle codes = new RedisGuessThrottle(redis, settings.redisPrefix(), "enroll",
+                new RedisGuessThrottle.Limits(1, people.failuresPerAddress(), people.failureWindow()));
         Invitations invitations = new Invitations(users, people.invitation(), clock);
         InvitationLinks links = new InvitationLinks(people.publicUrl());
         List<String> origins = new ArrayList<>(people.allowedOrigins());
         people.publicUrl().ifPresent(u -> origins.add(u.getScheme() + "://" + u.getAuthority()));
-        Sessions sessions = new Sessions(users, new PostgresSessionStore(pool), new PasswordHasher(people.argon2()), throttle, issuer,
+        Sessions sessions = new Sessions(users, new PostgresSessionStore(pool), new PasswordHasher(people.argon2()), signIns, issuer,
                 people.lifetimes(), clock);
         this.application = new ResourceConfig()
-                .register(new AuthenticationFilter(verifier, apiKeys))
+                .register(new AuthenticationFilter(verifier, apiKeys, users))
                 .register(new ErrorMapper(log))
+                .register(new NoStore())
                 .register(new ControlPlaneResource(new PostgresControlPlaneStore(pool), new RedisControlPlaneCache(redis, stream.keys()),
-                        issuer, Duration.ofDays(settings.deviceTokenDays()), settings.retentionLimits(), invitations, links, throttle,
+                        issuer, Duration.ofDays(settings.deviceTokenDays()), settings.retentionLimits(), invitations, links, codes,
                         people.enrollmentCode(), clock))
                 .register(new SessionResource(sessions, new SessionCookie(origins), clock))
                 .register(new UserResource(users, invitations, links, clock))

@@ -9,6 +9,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.nuscape.api.internal.SessionCookie;
 import io.nuscape.core.Settings;
 import io.nuscape.core.http.RoutePath;
 import java.util.ArrayList;
@@ -81,7 +82,19 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         r.setRawPath(path);
         r.setRawQueryString(e.getRawQueryString() == null ? "" : e.getRawQueryString());
         r.setCookies(e.getCookies());
-        Map<String, String> headers = e.getHeaders() == null ? new HashMap<>() : new HashMap<>(e.getHeaders());
+        Map<String, String> headers = new HashMap<>();
+        if (e.getHeaders() != null) {
+            e.getHeaders().forEach((k, v) -> {
+                if (!k.equalsIgnoreCase(SessionCookie.BASE_PATH_HEADER)) { // only this handler says what the base path is
+                    headers.put(k, v);
+                }
+            });
+        }
+        String sent = e.getRawPath() != null ? e.getRawPath() : path;
+        if (sent.length() > path.length() && sent.endsWith(path)) {
+            // The stage or custom-domain base path in front of the route: cookie paths and links must carry it.
+            headers.put(SessionCookie.BASE_PATH_HEADER, sent.substring(0, sent.length() - path.length()));
+        }
         if (e.getCookies() != null && !e.getCookies().isEmpty()) {
             // Payload v2 moves the Cookie header into "cookies"; Jersey reads cookies from the header.
             headers.put("cookie", String.join("; ", e.getCookies()));

@@ -535,7 +535,7 @@ class PeopleTest {
         Account a = account("Enroll");
         JsonNode code = ok(send("POST", "/api/v1/enrollment-codes", a.adminToken(), "{}"), 201);
         String typed = code.get("code").asText();
-        assertTrue(typed.matches("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}"), typed);
+        assertTrue(typed.matches("[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}"), typed);
         assertEquals(CLOCK.instant().plus(Duration.ofMinutes(15)), Instant.parse(code.get("expires_at").asText()));
 
         String here = address();
@@ -575,7 +575,7 @@ class PeopleTest {
         }
         String guesser = address();
         for (int i = 0; i < 12; i++) {
-            assertError(Call.of("POST", "/api/v1/enroll").from(guesser).body("{\"code\":\"AAAA-AAA" + (i % 10) + "\",\"name\":\"x\",\"platform\":\"ios\"}")
+            assertError(Call.of("POST", "/api/v1/enroll").from(guesser).body("{\"code\":\"AAAAA-AAAA" + (i % 10) + "\",\"name\":\"x\",\"platform\":\"ios\"}")
                     .send(), 400, "invalid_request");
         }
         String good = ok(send("POST", "/api/v1/enrollment-codes", a.adminToken(), null), 201).get("code").asText();
@@ -669,5 +669,78 @@ class PeopleTest {
         assertEquals(1, ok(send("GET", "/api/v1/audit?limit=1", a.adminToken(), null), 200).get("entries").size());
         assertTrue(ok(send("GET", "/api/v1/audit?limit=1", a.adminToken(), null), 200).get("truncated").asBoolean());
         assertError(send("GET", "/api/v1/audit", member(a, "viewer")[1], null), 403, "insufficient_scope");
+    }
+
+    @Test
+    void aDemotedOrRemovedAdminLosesAdminPowersAtOnceNotAtTheTokensExpiry() {
+        Account a = account("Demote");
+        String[] other = member(a, "admin");
+        ok(send("GET", "/api/v1/users", other[1], null), 200);
+        ok(send("PATCH", "/api/v1/users/" + other[0], a.adminToken(), "{\"role\":\"viewer\"}"), 200);
+        // Its access token still says admin for up to 15 minutes; the user it names does not.
+        assertError(send("PATCH", "/api/v1/users/" + other[0], other[1], "{\"role\":\"admin\"}"), 403, "insufficient_scope");
+        assertError(send("POST", "/api/v1/api-keys", other[1], "{\"name\":\"k\",\"scopes\":[\"admin\"]}"), 403, "insufficient_scope");
+        ok(send("GET", "/api/v1/devices", other[1], null), 200); // reads trust the token until it expires, as the contract says
+        assertEquals(204, send("DELETE", "/api/v1/users/" + other[0], a.adminToken(), null).getStatusCode());
+        assertError(send("GET", "/api/v1/users", other[1], null), 401, "invalid_token");
+    }
+
+    @Test
+    void behindANamedStageTheCookieAndTheLinksCarryTheStagesPath() {
+        Account a = account("Stage");
+        APIGatewayV2HTTPEvent e = APIGatewayV2HTTPEvent.builder().withRouteKey("POST /api/v1/sessions").withRawPath("/prod/api/v1/sessions")
+                .withRawQueryString("").withHeaders(Map.of("content-type", "application/json", "host", "abc.execute-api.eu-west-1.amazonaws.com",
+                        "x-nuscape-base-path", "/elsewhere"))
+                .withBody("{\"email\":\"" + a.adminEmail() + "\",\"password\":\"" + PASSWORD + "\"}")
+                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder().withRequestId("s").withStage("prod").withRouteKey("POST /api/v1/sessions")
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod("POST").withPath("/prod/api/v1/sessions")
+                                .withSourceIp(address()).build()).build()).build();
+        APIGatewayV2HTTPResponse r = api.handleRequest(e, null);
+        assertTrue(setCookie(r).contains("; Path=/prod/api/v1/sessions;"), "the header a client sent is ignored: " + setCookie(r));
+        APIGatewayV2HTTPEvent invite = APIGatewayV2HTTPEvent.builder().withRouteKey("POST /api/v1/users").withRawPath("/prod/api/v1/users")
+                .withRawQueryString("").withHeaders(Map.of("content-type", "application/json", "host", "abc.execute-api.eu-west-1.amazonaws.com",
+                        "authorization", "Bearer " + a.adminToken()))
+                .withBody("{\"email\":\"staged-" + UUID.randomUUID() + "@example.com\",\"role\":\"viewer\"}")
+                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder().withRequestId("s").withStage("prod").withRouteKey("POST /api/v1/users")
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod("POST").withPath("/prod/api/v1/users")
+                                .withSourceIp(address()).build()).build()).build();
+        String url = ok(api.handleRequest(invite, null), 201).get("invitation").get("url").asText();
+        assertTrue(url.startsWith("https://abc.execute-api.eu-west-1.amazonaws.com/prod/#invitation="), url);
+    }
+
+    @Test
+    void aPendingUserIsInvitedAgainAndAnEmailInUseIsRefusedWithoutSayingWhere() {
+        Account a = account("Reinvite");
+        Account b = account("Elsewhere");
+        String email = "again-" + UUID.randomUUID() + "@example.com";
+        JsonNode first = ok(send("POST", "/api/v1/users", a.adminToken(), "{\"email\":\"" + email + "\",\"role\":\"viewer\"}"), 201);
+        JsonNode second = ok(send("POST", "/api/v1/users", a.adminToken(), "{\"email\":\"" + email + "\",\"role\":\"admin\"}"), 201);
+        assertEquals(first.get("user_id"), second.get("user_id"));
+        assertEquals("admin", second.get("role").asText());
+        assertNotEquals(first.get("invitation").get("url"), second.get("invitation").get("url"));
+        APIGatewayV2HTTPResponse taken = send("POST", "/api/v1/users", b.adminToken(), "{\"email\":\"" + email + "\",\"role\":\"viewer\"}");
+        assertError(taken, 409, "conflict");
+        assertFalse(json(taken).get("message").asText().contains("account"), json(taken).toString());
+        ok(send("POST", "/api/v1/invitations/" + invitationToken(second.get("invitation")) + "/accept", null, "{\"password\":\"" + PASSWORD + "\"}"), 201);
+        assertError(send("POST", "/api/v1/invitations/" + invitationToken(first.get("invitation")) + "/accept", null,
+                "{\"password\":\"" + PASSWORD + "\"}"), 409, "conflict");
+        assertError(send("POST", "/api/v1/users", a.adminToken(), "{\"email\":\"" + email + "\",\"role\":\"viewer\"}"), 409, "conflict");
+    }
+
+    @Test
+    void aKeyThatExpiresCannotMakeOneThatOutlivesItAndNoAnswerIsCached() {
+        Account a = account("Outlive");
+        Instant soon = CLOCK.instant().plus(Duration.ofDays(1));
+        String key = ok(send("POST", "/api/v1/api-keys", a.adminToken(), "{\"name\":\"k\",\"scopes\":[\"admin\"],\"expires_at\":\"" + soon + "\"}"),
+                201).get("key").asText();
+        assertError(send("POST", "/api/v1/api-keys", key, "{\"name\":\"forever\",\"scopes\":[\"admin\"]}"), 400, "invalid_request");
+        assertError(send("POST", "/api/v1/api-keys", key, "{\"name\":\"later\",\"scopes\":[\"admin\"],\"expires_at\":\""
+                + soon.plusSeconds(60) + "\"}"), 400, "invalid_request");
+        APIGatewayV2HTTPResponse made = send("POST", "/api/v1/api-keys", key, "{\"name\":\"shorter\",\"scopes\":[\"read\"],\"expires_at\":\""
+                + soon.minusSeconds(60) + "\"}");
+        ok(made, 201);
+        assertEquals("no-store", made.getHeaders().get("Cache-Control"));
+        assertEquals("no-store", send("GET", "/api/v1/users", a.adminToken(), null).getHeaders().get("Cache-Control"));
+        assertEquals("no-store", send("GET", "/api/v1/users", null, null).getHeaders().get("Cache-Control"), "errors too");
     }
 }

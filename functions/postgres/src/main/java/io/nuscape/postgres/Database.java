@@ -116,6 +116,8 @@ public final class Database {
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "60");
         p.setProperty("tcpKeepAlive", "true");
+        // A server error's "Detail: Failing row contains (...)" could carry an email or a password hash into logs.
+        p.setProperty("logServerErrorDetail", "false");
         p.setProperty("ApplicationName", "nuscape");
         p.setProperty("reWriteBatchedInserts", "true");
         p.setProperty("prepareThreshold", Integer.toString(options.prepareThreshold()));

@@ -224,12 +224,13 @@ public final class PostgresRetention {
 
     /**
      * Deletes, in batches, audit entries older than their account's 60m retention (the audit log is kept as
-     * long as the longest-kept usage data): {@code defaultDays} without a policy, at most {@code maxDays}.
+     * long as the longest-kept usage data), but never younger than {@code defaultDays}: an admin shortening
+     * the policy must not wipe the record of what was done; at most {@code maxDays}.
      */
     public long expireAuditEntries(Instant now, int defaultDays, int maxDays, int batch, BooleanSupplier keepGoing) throws SQLException {
         String sql = "DELETE FROM audit_log WHERE (account_id, at, entry_id) IN (SELECT a.account_id, a.at, a.entry_id FROM audit_log a"
                 + " LEFT JOIN policies p ON p.account_id = a.account_id"
-                + " WHERE a.at < CAST(? AS timestamptz) - make_interval(days => least(coalesce(p.retention_days_60m, ?), ?)) LIMIT ?)";
+                + " WHERE a.at < CAST(? AS timestamptz) - make_interval(days => least(greatest(p.retention_days_60m, ?), ?)) LIMIT ?)";
         return batchedDelete(sql, keepGoing, s -> {
             s.setTimestamp(1, Timestamp.from(now));
             s.setInt(2, defaultDays);
@@ -240,7 +241,8 @@ public final class PostgresRetention {
 
     /**
      * Deletes sessions a day after they ended (expired or signed out; their refresh tokens go with them),
-     * and invitations and enrollment codes a day after they expired, used or not.
+     * invited users who never accepted a day after their last invitation expired, and invitations and
+     * enrollment codes a day after they expired, used or not.
      */
     public long expireSpentCredentials(Instant now, int batch, BooleanSupplier keepGoing) throws SQLException {
         Timestamp dayAgo = Timestamp.from(now.minus(Duration.ofDays(1)));
@@ -249,6 +251,12 @@ public final class PostgresRetention {
                     s.setTimestamp(1, dayAgo);
                     s.setTimestamp(2, dayAgo);
                     s.setInt(3, batch);
+                });
+        // Invited users who never accepted and whose every invitation ended a day ago: their email is free again.
+        rows += batchedDelete("DELETE FROM users WHERE user_id IN (SELECT u.user_id FROM users u WHERE u.activated_at IS NULL"
+                + " AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.user_id = u.user_id AND i.expires_at >= ?) LIMIT ?)", keepGoing, s -> {
+                    s.setTimestamp(1, dayAgo);
+                    s.setInt(2, batch);
                 });
         for (String[] t : new String[][] {{"invitations", "token_hash"}, {"enrollment_codes", "code_hash"}}) {
             rows += batchedDelete("DELETE FROM " + t[0] + " WHERE " + t[1] + " IN (SELECT " + t[1] + " FROM " + t[0]

@@ -54,11 +54,11 @@ public final class PostgresUserStore implements UserStore {
                 s.setString(4, role.label());
                 s.setTimestamp(5, Timestamp.from(change.at()));
                 try (ResultSet rs = s.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new ApiException(ErrorCode.CONFLICT, "a user with this email already exists; emails are unique across accounts");
-                    }
-                    user = user(rs);
+                    user = rs.next() ? user(rs) : null;
                 }
+            }
+            if (user == null) {
+                user = reinvitable(c, accountId, email, role);
             }
             try (PreparedStatement s = c.prepareStatement("INSERT INTO invitations (token_hash, account_id, user_id, created_at, expires_at)"
                     + " VALUES (?, ?, ?, ?, ?)")) {
@@ -72,6 +72,25 @@ public final class PostgresUserStore implements UserStore {
             AuditRows.append(c, accountId, change, "user.invited", user.actor());
             return user;
         });
+    }
+
+    /**
+     * A user of this account who never accepted is invited again (with the role asked now); anyone else with
+     * the email is a 409 that does not say where the email is in use.
+     */
+    private static User reinvitable(Connection c, UUID accountId, String email, Role role) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE users SET role = ? WHERE email = ? AND account_id = ? AND activated_at IS NULL"
+                + " RETURNING " + COLUMNS)) {
+            s.setString(1, role.label());
+            s.setString(2, email);
+            s.setObject(3, accountId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (rs.next()) {
+                    return user(rs);
+                }
+            }
+        }
+        throw new ApiException(ErrorCode.CONFLICT, "this email already belongs to a user; use another address");
     }
 
     @Override

@@ -7,7 +7,12 @@ import io.nuscape.core.ErrorCode;
 import io.nuscape.core.auth.Principal;
 import io.nuscape.core.auth.TokenRejectedException;
 import io.nuscape.core.auth.TokenVerifier;
+import io.nuscape.core.auth.Scope;
+import io.nuscape.core.auth.Uuids;
 import io.nuscape.core.people.ApiKeys;
+import io.nuscape.core.people.Role;
+import io.nuscape.core.people.User;
+import io.nuscape.core.people.UserStore;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -16,6 +21,8 @@ import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import java.lang.reflect.Method;
+import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The one place authentication and scope are checked, for JWTs and API keys ({@code nsk_…}) alike: every resource method is either {@link Public}
@@ -26,16 +33,19 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
     public static final String PRINCIPAL = "nuscape.principal";
 
     private static final String BEARER = "Bearer ";
+    private static final String USER = "user:";
 
     private final TokenVerifier verifier;
     private final ApiKeys apiKeys;
+    private final UserStore users;
 
     @Context
     private ResourceInfo resource;
 
-    public AuthenticationFilter(TokenVerifier verifier, ApiKeys apiKeys) {
+    public AuthenticationFilter(TokenVerifier verifier, ApiKeys apiKeys, UserStore users) {
         this.verifier = verifier;
         this.apiKeys = apiKeys;
+        this.users = users;
     }
 
     @Override
@@ -63,7 +73,33 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
         if (!principal.has(required.value())) {
             throw new ApiException(ErrorCode.INSUFFICIENT_SCOPE, "this route needs the '" + required.value().claimValue() + "' scope");
         }
+        if (required.value() == Scope.ADMIN && principal.subject().startsWith(USER)) {
+            requireStillAdmin(principal);
+        }
         request.setProperty(PRINCIPAL, principal);
+    }
+
+    /**
+     * A person's admin powers are checked against the user as it is now: a demoted or removed admin's access
+     * token (valid up to 15 minutes more) must not invite, mint keys or promote itself back. Reads keep
+     * trusting the token until it expires, as the contract says.
+     */
+    private void requireStillAdmin(Principal principal) {
+        String id = principal.subject().substring(USER.length());
+        Optional<User> user;
+        try {
+            user = Uuids.isCanonical(id) ? users.user(principal.accountId(), UUID.fromString(id)) : Optional.empty();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new StoreFailure(e);
+        }
+        if (user.isEmpty()) {
+            throw new ApiException(ErrorCode.INVALID_TOKEN, "this user no longer exists in the account");
+        }
+        if (user.get().role() != Role.ADMIN) {
+            throw new ApiException(ErrorCode.INSUFFICIENT_SCOPE, "this user is no longer an admin of the account");
+        }
     }
 
     /** The key store failed (Postgres unreachable, say); the error mapper answers for the cause. */

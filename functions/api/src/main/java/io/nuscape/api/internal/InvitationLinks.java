@@ -14,13 +14,13 @@ import java.util.Optional;
 public final class InvitationLinks {
     private final Optional<URI> publicUrl;
 
-    /** {@code publicUrl}: the dashboard's address; when absent, the address the request came to. */
+    /** {@code publicUrl}: the dashboard's address; when absent, the address (and stage) the request came to. */
     public InvitationLinks(Optional<URI> publicUrl) {
         this.publicUrl = publicUrl;
     }
 
     public Map<String, Object> describe(ContainerRequestContext request, Invitations.Invited invited) {
-        String base = publicUrl.map(URI::toString).orElseGet(() -> SessionCookie.ownOrigin(request));
+        String base = publicUrl.map(URI::toString).orElseGet(() -> SessionCookie.ownOrigin(request) + SessionCookie.basePath(request));
         var out = new LinkedHashMap<String, Object>();
         out.put("url", base + "/#invitation=" + invited.token());
         out.put("expires_at", invited.expiresAt().toString());

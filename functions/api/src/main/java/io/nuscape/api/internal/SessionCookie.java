@@ -18,6 +18,8 @@ import java.util.Map;
 public final class SessionCookie {
     public static final String NAME = "nuscape_refresh";
     public static final String PATH = "/api/v1/sessions";
+    /** Set by the Lambda handler (never taken from the client): the stage or base path the request came through. */
+    public static final String BASE_PATH_HEADER = "x-nuscape-base-path";
 
     private final List<String> allowedOrigins;
 
@@ -29,12 +31,12 @@ public final class SessionCookie {
     /** The Set-Cookie value that stores the refresh token until the session ends. */
     public String set(ContainerRequestContext request, String token, Instant sessionExpiresAt, Instant now) {
         long maxAge = Math.max(0, Duration.between(now, sessionExpiresAt).toSeconds());
-        return NAME + "=" + token + "; Path=" + PATH + "; Max-Age=" + maxAge + attributes(request);
+        return NAME + "=" + token + "; Path=" + basePath(request) + PATH + "; Max-Age=" + maxAge + attributes(request);
     }
 
     /** The Set-Cookie value that removes the cookie. */
     public String clear(ContainerRequestContext request) {
-        return NAME + "=; Path=" + PATH + "; Max-Age=0" + attributes(request);
+        return NAME + "=; Path=" + basePath(request) + PATH + "; Max-Age=0" + attributes(request);
     }
 
     /** The refresh token the request carries, or null. */
@@ -65,6 +67,12 @@ public final class SessionCookie {
         String scheme = proto != null && proto.strip().equalsIgnoreCase("http") ? "http" : "https";
         String host = request.getHeaderString("Host");
         return scheme + "://" + (host == null ? "" : host.strip().toLowerCase(Locale.ROOT));
+    }
+
+    /** The path in front of the API's routes ({@code /prod} behind a named stage), or empty. */
+    public static String basePath(ContainerRequestContext request) {
+        String base = request.getHeaderString(BASE_PATH_HEADER);
+        return base != null && base.matches("(/[A-Za-z0-9._~-]+)+") ? base : "";
     }
 
     private static String attributes(ContainerRequestContext request) {

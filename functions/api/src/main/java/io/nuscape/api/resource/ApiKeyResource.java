@@ -63,6 +63,12 @@ public final class ApiKeyResource {
                 throw new ApiException(ErrorCode.INVALID_REQUEST, "\"expires_at\" must be in the future (or null for a key that does not expire)");
             }
         }
+        if (p.subject().startsWith("api_key:") && !p.expiresAt().equals(Instant.MAX)
+                && (expires == null || expires.isAfter(p.expiresAt()))) {
+            // Otherwise a leaked key about to expire could make itself a successor that never does.
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "a key that expires can only create keys that expire no later than itself ("
+                    + p.expiresAt() + "); set \"expires_at\"");
+        }
         ApiKeys.Created created = keys.create(p.accountId(), name, scopes, expires, p.actor());
         var out = new LinkedHashMap<String, Object>();
         out.put("api_key_id", created.key().apiKeyId().toString());
@@ -70,7 +76,7 @@ public final class ApiKeyResource {
         out.put("name", created.key().name());
         out.put("scopes", labels(created.key().scopes()));
         out.put("expires_at", expires == null ? null : expires.toString());
-        return Response.fromResponse(json(201, out)).header("Cache-Control", "no-store").build();
+        return json(201, out);
     }
 
     @GET

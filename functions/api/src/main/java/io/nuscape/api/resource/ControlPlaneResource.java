@@ -27,7 +27,7 @@ import io.nuscape.core.control.Policy;
 import io.nuscape.core.control.RetentionLimits;
 import io.nuscape.core.people.Invitations;
 import io.nuscape.core.people.Role;
-import io.nuscape.core.people.SignInThrottle;
+import io.nuscape.core.people.GuessThrottle;
 import io.nuscape.core.rollup.Granularity;
 import io.nuscape.core.queue.ControlPlaneCache;
 import jakarta.servlet.http.HttpServletRequest;
@@ -68,16 +68,16 @@ public final class ControlPlaneResource {
     private final Duration tokenLifetime;
     private final Invitations invitations;
     private final InvitationLinks links;
-    private final SignInThrottle guesses;
+    private final GuessThrottle guesses;
     private final Duration codeLifetime;
     private final Clock clock;
 
     /**
-     * @param guesses       counts wrong enrollment codes per client address (with failed sign-ins)
+     * @param guesses       counts enrollment-code attempts per client address
      * @param codeLifetime  how long an enrollment code works
      */
     public ControlPlaneResource(ControlPlaneStore store, ControlPlaneCache cache, TokenIssuer issuer, Duration tokenLifetime,
-                                RetentionLimits retentionLimits, Invitations invitations, InvitationLinks links, SignInThrottle guesses,
+                                RetentionLimits retentionLimits, Invitations invitations, InvitationLinks links, GuessThrottle guesses,
                                 Duration codeLifetime, Clock clock) {
         this.store = store;
         this.retentionLimits = retentionLimits;
@@ -227,7 +227,7 @@ public final class ControlPlaneResource {
         var out = new LinkedHashMap<String, Object>();
         out.put("code", code.code());
         out.put("expires_at", code.expiresAt().toString());
-        return Response.fromResponse(json(201, out)).header("Cache-Control", "no-store").build();
+        return json(201, out);
     }
 
     /** A device enrolling itself with a code an admin gave; wrong codes count against the client address. */
@@ -240,21 +240,21 @@ public final class ControlPlaneResource {
         String name = text(b, "name", 200);
         String platform = platform(b);
         String address = http.getRemoteAddr();
-        Optional<Duration> wait = guesses.blocked(null, address);
+        Optional<Duration> wait = guesses.reserve(null, address);
         if (wait.isPresent()) {
-            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
-            throw ApiException.retryLater(ErrorCode.RATE_LIMITED, "too many wrong codes from this address; try again in " + seconds + " s", seconds);
+            throw GuessThrottle.refusal(wait.get(), "wrong enrollment codes from this address");
         }
         Optional<byte[]> hash = EnrollmentCode.hash(typed);
         Optional<Device> d = hash.isEmpty() ? Optional.empty() : store.enrollWithCode(hash.get(), name, platform, clock.instant());
-        if (d.isEmpty()) {
-            guesses.failed(null, address);
+        if (d.isPresent()) {
+            guesses.succeeded(null, address);
+        } else {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "the enrollment code is wrong, used or expired; ask an admin of the account for a new one");
         }
         var out = new LinkedHashMap<String, Object>();
         out.put("device_id", d.get().deviceId().toString());
         out.putAll(token(d.get().accountId(), d.get().deviceId(), d.get().tokenGeneration()));
-        return Response.fromResponse(json(201, out)).header("Cache-Control", "no-store").build();
+        return json(201, out);
     }
 
     /** A device renewing its own token before it expires; the token it used stops working as with rotation. */
@@ -267,7 +267,7 @@ public final class ControlPlaneResource {
         long generation = store.renewToken(p.accountId(), device, p.tokenGeneration(), change(request, clock)).orElseThrow(() ->
                 new ApiException(ErrorCode.DEVICE_REVOKED, "this device was erased or this token was replaced; enroll the device again"));
         cache.setMinimumTokenGeneration(p.accountId(), device, generation);
-        return Response.fromResponse(json(201, token(p.accountId(), device, generation))).header("Cache-Control", "no-store").build();
+        return json(201, token(p.accountId(), device, generation));
     }
 
     private static String platform(JsonNode b) {

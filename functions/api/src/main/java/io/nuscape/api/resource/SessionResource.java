@@ -98,7 +98,6 @@ public final class SessionResource {
         out.put("user", user);
         return Response.fromResponse(json(status, out))
                 .header(HttpHeaders.SET_COOKIE, cookie.set(request, in.refreshToken(), in.sessionExpiresAt(), clock.instant()))
-                .header(HttpHeaders.CACHE_CONTROL, "no-store")
                 .build();
     }
 

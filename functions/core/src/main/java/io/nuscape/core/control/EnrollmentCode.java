@@ -6,13 +6,15 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * A code that enrolls one device without copying a token by hand: eight characters of Crockford's base32
- * (no I, L, O or U, so nothing reads as another), shown as {@code ABCD-EFGH}; 40 bits, single use and short
- * lived (guesses are also throttled per client address). Stored only as the hash of its normal form.
+ * A code that enrolls one device without copying a token by hand: ten characters of Crockford's base32
+ * (no I, L, O or U, so nothing reads as another), shown as {@code ABCDE-FGHJK}; 50 bits, single use and
+ * short lived. A guess is tried against every account's open codes at once, so the bits matter: with a
+ * thousand codes open and guesses throttled per client address, a guess hits one in 10^12. Stored only as
+ * the hash of its normal form.
  */
 public record EnrollmentCode(String code, Instant expiresAt) {
     private static final String ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    private static final int LENGTH = 8;
+    private static final int LENGTH = 10;
 
     public static EnrollmentCode generate(Instant expiresAt) {
         StringBuilder b = new StringBuilder(LENGTH + 1);

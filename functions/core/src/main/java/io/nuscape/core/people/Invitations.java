@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 /** Inviting people into an account: the user is created without a password and gets a single-use link. */
 public final class Invitations {
     private static final int TOKEN_BYTES = 32;
-    // Deliberately loose: the invitation itself proves the address; this only catches what cannot be one.
+    // Deliberately loose: this only catches what cannot be an address. Nothing here proves the invitee owns it
+    // (no mail is sent); the link goes to the admin who invited.
     private static final Pattern EMAIL = Pattern.compile("[^@\\s\\p{Cntrl}]{1,64}@[^@\\s\\p{Cntrl}]+\\.[^@\\s\\p{Cntrl}]+");
 
     /** The invited user and the token of its invitation link, shown once. */
@@ -51,7 +52,7 @@ public final class Invitations {
     /** Refuses an email a user already has, before anything is created for it. */
     public void requireFree(String email) throws Exception {
         if (users.emailTaken(email(email))) {
-            throw new ApiException(ErrorCode.CONFLICT, "a user with this email already exists; emails are unique across accounts");
+            throw new ApiException(ErrorCode.CONFLICT, "this email already belongs to a user; use another address");
         }
     }
 }

@@ -33,12 +33,12 @@ public final class Sessions {
     private final UserStore users;
     private final SessionStore sessions;
     private final PasswordHasher hasher;
-    private final SignInThrottle throttle;
+    private final GuessThrottle throttle;
     private final TokenIssuer issuer;
     private final Lifetimes lifetimes;
     private final Clock clock;
 
-    public Sessions(UserStore users, SessionStore sessions, PasswordHasher hasher, SignInThrottle throttle, TokenIssuer issuer,
+    public Sessions(UserStore users, SessionStore sessions, PasswordHasher hasher, GuessThrottle throttle, TokenIssuer issuer,
                     Lifetimes lifetimes, Clock clock) {
         this.users = users;
         this.sessions = sessions;
@@ -52,20 +52,18 @@ public final class Sessions {
     /** Signs in with email and password from a client address; 401, 429 or a new session. */
     public SignedIn signIn(String email, String password, String address) throws Exception {
         String normal = email.strip().toLowerCase(Locale.ROOT);
-        Optional<Duration> wait = throttle.blocked(normal, address);
+        Optional<Duration> wait = throttle.reserve(normal, address);
         if (wait.isPresent()) {
-            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
-            throw ApiException.retryLater(ErrorCode.RATE_LIMITED, "too many failed sign-ins; try again in " + seconds + " s", seconds);
+            throw GuessThrottle.refusal(wait.get(), "failed sign-ins");
         }
         Optional<UserStore.Credentials> found = users.credentials(normal);
         boolean ok = password.length() <= PasswordPolicy.MAX_CHARACTERS * 4 && found.isPresent()
                 ? hasher.verify(password, found.get().passwordHash())
                 : hasher.verifyNothing(password);
         if (!ok) {
-            throttle.failed(normal, address);
-            throw new ApiException(ErrorCode.INVALID_CREDENTIALS, "the email or the password is wrong");
+            throw new ApiException(ErrorCode.INVALID_CREDENTIALS, "the email or the password is wrong"); // the reservation stays: a failure
         }
-        throttle.succeeded(normal);
+        throttle.succeeded(normal, address);
         User user = found.get().user();
         if (hasher.needsRehash(found.get().passwordHash())) {
             users.replacePasswordHash(user.userId(), found.get().passwordHash(), hasher.hash(password));

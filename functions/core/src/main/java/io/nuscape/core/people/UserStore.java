@@ -25,8 +25,9 @@ public interface UserStore {
     Optional<Credentials> credentials(String email) throws Exception;
 
     /**
-     * Creates the user (no password yet) and its invitation, stored as the token's hash. Throws a 409
-     * {@code conflict} ApiException when the email is taken.
+     * Creates the user (no password yet) and its invitation, stored as the token's hash; a user of the same
+     * account who never accepted gets a new invitation (and the role asked now). Throws a 409
+     * {@code conflict} ApiException when another user has the email.
      */
     User invite(UUID accountId, String email, Role role, byte[] invitationHash, Instant expiresAt, Change change) throws Exception;
 
