@@ -556,6 +556,12 @@ class PeopleTest {
         assertEquals(202, send("POST", "/api/v1/events/batch", second, ApiTest.batch()).getStatusCode());
         assertError(send("POST", "/api/v1/devices/self/token", a.adminToken(), null), 403, "insufficient_scope");
 
+        List<String> entries = new ArrayList<>();
+        for (JsonNode entry : ok(send("GET", "/api/v1/audit", a.adminToken(), null), 200).get("entries")) {
+            entries.add(entry.get("actor").asText() + " " + entry.get("action").asText() + " " + entry.get("target").asText());
+        }
+        assertTrue(entries.contains("device:" + device + " device.token_renewed device:" + device), entries.toString());
+        assertTrue(entries.contains("enrollment_code device.enrolled device:" + device), entries.toString());
         ok(send("DELETE", "/api/v1/devices/" + device, a.adminToken(), null), 202);
         assertError(send("POST", "/api/v1/devices/self/token", second, null), 403, "device_revoked");
         assertError(send("POST", "/api/v1/enrollment-codes", a.adminToken(), "{\"profile_id\":\"" + UUID.randomUUID() + "\"}"), 400, "invalid_request");
