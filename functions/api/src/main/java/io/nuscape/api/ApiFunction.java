@@ -10,6 +10,7 @@ import io.nuscape.api.resource.AuditResource;
 import io.nuscape.api.resource.ControlPlaneResource;
 import io.nuscape.api.resource.OpenApiResource;
 import io.nuscape.api.resource.OperationsResource;
+import io.nuscape.api.resource.ProfileResource;
 import io.nuscape.api.resource.SessionResource;
 import io.nuscape.api.resource.UsageResource;
 import io.nuscape.api.resource.UserResource;
@@ -26,11 +27,13 @@ import io.nuscape.core.people.PeopleSettings;
 import io.nuscape.core.people.Sessions;
 import io.nuscape.core.people.GuessThrottle;
 import io.nuscape.core.people.UserStore;
+import io.nuscape.core.profile.ProfileStore;
 import io.nuscape.postgres.ConnectionPool;
 import io.nuscape.postgres.Database;
 import io.nuscape.postgres.PostgresApiKeyStore;
 import io.nuscape.postgres.PostgresAuditLog;
 import io.nuscape.postgres.PostgresControlPlaneStore;
+import io.nuscape.postgres.PostgresProfileStore;
 import io.nuscape.postgres.PostgresSessionStore;
 import io.nuscape.postgres.PostgresUsageReader;
 import io.nuscape.postgres.PostgresUserStore;
@@ -92,6 +95,7 @@ public final class ApiFunction implements AutoCloseable {
             return t;
         }, new ThreadPoolExecutor.DiscardPolicy());
         UserStore users = new PostgresUserStore(pool);
+        ProfileStore profiles = new PostgresProfileStore(pool);
         PostgresApiKeyStore keyStore = new PostgresApiKeyStore(pool);
         ApiKeys apiKeys = new ApiKeys(keyStore, background, clock);
         GuessThrottle signIns = new RedisGuessThrottle(redis, settings.redisPrefix(), "signin",
@@ -117,7 +121,8 @@ public final class ApiFunction implements AutoCloseable {
                 .register(new ApiKeyResource(apiKeys, keyStore, clock))
                 .register(new AuditResource(new PostgresAuditLog(pool), clock))
                 .register(new OperationsResource(redis, pool, stream, settings.streamShards()))
-                .register(new UsageResource(new PostgresUsageReader(pool), clock))
+                .register(new UsageResource(new PostgresUsageReader(pool), profiles, clock))
+                .register(new ProfileResource(profiles, clock))
                 .register(new OpenApiResource());
     }
 

@@ -62,23 +62,20 @@ class PeopleTest {
     static void start() throws Exception {
         db = TestPostgres.newDatabase("people");
         new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).migrate();
-        env = new HashMap<>();
-        env.put("NUSCAPE_REDIS_URL", TestRedis.url());
-        env.put("NUSCAPE_REDIS_PREFIX", TestRedis.uniquePrefix("people"));
-        TestDatabase role = db.asRole("nuscape_api");
-        env.put("NUSCAPE_DATABASE_URL", role.jdbcUrl());
-        env.put("NUSCAPE_DATABASE_USER", role.user());
-        env.put("NUSCAPE_DATABASE_PASSWORD", role.password());
-        env.put("NUSCAPE_JWT_KEYS", TestKeys.keySet(KEY));
-        env.put("NUSCAPE_LOG_LEVEL", "WARN");
+        env = ApiEnvironment.of(db, "people", KEY);
         env.put("NUSCAPE_SIGNIN_FAILURES_PER_ADDRESS", "12");
         // A light hash keeps the suite fast; the production cost is measured by scripts/bench signin.
         env.put("NUSCAPE_ARGON2_MEMORY_KIB", "1024");
         Settings settings = Settings.from(env);
         KeySource keys = KeySource.of(KeySet.parse(TestKeys.keySet(KEY)));
-        api = new ApiHandler(new ApiFunction(settings, keys, new Database(role.jdbcUrl(), role.user(), role.password()), CLOCK));
+        api = new ApiHandler(new ApiFunction(settings, keys, apiDatabase(), CLOCK));
         ingest = new IngestHandler(new IngestFunction(settings));
         issuer = new TokenIssuer(keys, Optional.empty(), "nuscape", "nuscape");
+    }
+
+    /** The database as the API's role, as the environment names it. */
+    static Database apiDatabase() {
+        return new Database(env.get("NUSCAPE_DATABASE_URL"), env.get("NUSCAPE_DATABASE_USER"), env.get("NUSCAPE_DATABASE_PASSWORD"));
     }
 
     @AfterAll
@@ -429,9 +426,7 @@ class PeopleTest {
         Account a = account("Rehash");
         assertTrue(storedHash(a.adminEmail()).contains("m=1024,"));
         Settings stronger = Settings.with(env, Map.of("NUSCAPE_ARGON2_MEMORY_KIB", "2048"));
-        TestDatabase role = db.asRole("nuscape_api");
-        try (ApiHandler upgraded = new ApiHandler(new ApiFunction(stronger, KeySource.of(KeySet.parse(TestKeys.keySet(KEY))),
-                new Database(role.jdbcUrl(), role.user(), role.password()), CLOCK))) {
+        try (ApiHandler upgraded = new ApiHandler(new ApiFunction(stronger, KeySource.of(KeySet.parse(TestKeys.keySet(KEY))), apiDatabase(), CLOCK))) {
             APIGatewayV2HTTPEvent e = APIGatewayV2HTTPEvent.builder().withRawPath("/api/v1/sessions").withRawQueryString("")
                     .withHeaders(Map.of("content-type", "application/json", "host", "api.example.com"))
                     .withBody("{\"email\":\"" + a.adminEmail() + "\",\"password\":\"" + PASSWORD + "\"}")

@@ -55,15 +55,7 @@ class UsageTest {
     static void start() throws Exception {
         TestDatabase db = TestPostgres.newDatabase("usage");
         new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).migrate();
-        Map<String, String> env = new HashMap<>();
-        env.put("NUSCAPE_REDIS_URL", TestRedis.url());
-        env.put("NUSCAPE_REDIS_PREFIX", TestRedis.uniquePrefix("usage"));
-        TestDatabase role = db.asRole("nuscape_api"); // the API's least-privileged role (V2 migration)
-        env.put("NUSCAPE_DATABASE_URL", role.jdbcUrl());
-        env.put("NUSCAPE_DATABASE_USER", role.user());
-        env.put("NUSCAPE_DATABASE_PASSWORD", role.password());
-        env.put("NUSCAPE_JWT_KEYS", TestKeys.keySet(KEY));
-        env.put("NUSCAPE_LOG_LEVEL", "WARN");
+        Map<String, String> env = ApiEnvironment.of(db, "usage", KEY);
         api = new ApiHandler(Settings.from(env));
         issuer = new TokenIssuer(KeySource.of(KeySet.parse(TestKeys.keySet(KEY))), Optional.empty(), "nuscape", "nuscape");
         // Minute rows over 3 hours around H for two devices of A and one of B; 5m and 60m rows are their sums.

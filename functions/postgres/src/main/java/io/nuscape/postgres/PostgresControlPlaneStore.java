@@ -1,5 +1,7 @@
 package io.nuscape.postgres;
 
+import io.nuscape.core.ApiException;
+import io.nuscape.core.ErrorCode;
 import io.nuscape.core.audit.Change;
 import io.nuscape.core.control.Account;
 import io.nuscape.core.control.ControlPlaneStore;
@@ -22,7 +24,8 @@ import java.util.UUID;
 /** {@link ControlPlaneStore} on Postgres; every statement filters by the caller's account in SQL. */
 public final class PostgresControlPlaneStore implements ControlPlaneStore {
     private static final String DEVICE_COLUMNS =
-            "device_id, account_id, name, platform, enrolled_at, last_seen_at, token_generation, revoked_at, erased_at";
+            "device_id, account_id, name, platform, enrolled_at, last_seen_at, token_generation, revoked_at, erased_at, profile_id";
+    private static final String NO_SUCH_PROFILE = "\"profile_id\" names no profile of this account";
 
     private final ConnectionPool pool;
 
@@ -49,16 +52,18 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
 
     @Override
     public Device enrollDevice(UUID accountId, String name, String platform, Change change) throws SQLException {
-        return Transaction.run(pool, c -> insertDevice(c, accountId, name, platform, change));
+        return Transaction.run(pool, c -> insertDevice(c, accountId, name, platform, null, change));
     }
 
-    private static Device insertDevice(Connection c, UUID accountId, String name, String platform, Change change) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO devices (device_id, account_id, name, platform)"
-                + " SELECT ?, account_id, ?, ? FROM accounts WHERE account_id = ? RETURNING " + DEVICE_COLUMNS)) {
+    private static Device insertDevice(Connection c, UUID accountId, String name, String platform, UUID profileId, Change change)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO devices (device_id, account_id, name, platform, profile_id)"
+                + " SELECT ?, account_id, ?, ?, ? FROM accounts WHERE account_id = ? RETURNING " + DEVICE_COLUMNS)) {
             s.setObject(1, UUID.randomUUID());
             s.setString(2, name);
             s.setString(3, platform);
-            s.setObject(4, accountId);
+            s.setObject(4, profileId);
+            s.setObject(5, accountId);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {
                     throw new SQLException("account " + accountId + " does not exist", "23503");
@@ -129,6 +134,39 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
     }
 
     @Override
+    public Optional<Device> updateDevice(UUID accountId, UUID deviceId, DevicePatch patch, Change change) throws SQLException {
+        return Transaction.run(pool, c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE devices SET name = coalesce(?, name),"
+                    + " profile_id = CASE WHEN ? THEN ? ELSE profile_id END"
+                    + " WHERE device_id = ? AND account_id = ? AND revoked_at IS NULL AND erased_at IS NULL RETURNING " + DEVICE_COLUMNS)) {
+                s.setString(1, patch.name());
+                s.setBoolean(2, patch.assignProfile());
+                s.setObject(3, patch.profileId(), java.sql.Types.OTHER);
+                s.setObject(4, deviceId);
+                s.setObject(5, accountId);
+                try (ResultSet rs = s.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<Device>empty();
+                    }
+                    Device d = device(rs);
+                    AuditRows.append(c, accountId, change, patch.assignProfile() ? "device.assigned" : "device.renamed", "device:" + deviceId);
+                    return Optional.of(d);
+                }
+            } catch (SQLException e) {
+                throw noSuchProfile(e);
+            }
+        });
+    }
+
+    /** A foreign key of (account, profile) that failed: the profile is not the account's. */
+    private static SQLException noSuchProfile(SQLException e) {
+        if ("23503".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("profile")) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, NO_SUCH_PROFILE);
+        }
+        return e;
+    }
+
+    @Override
     public Optional<Erasure> requestErasure(UUID accountId, UUID deviceId, Change change) throws SQLException {
         return Transaction.run(pool, c -> {
             try (PreparedStatement revoke = c.prepareStatement("UPDATE devices SET revoked_at = coalesce(revoked_at, now())"
@@ -165,6 +203,8 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
                 s.setString(5, change.actor());
                 s.setTimestamp(6, Timestamp.from(expiresAt));
                 s.executeUpdate();
+            } catch (SQLException e) {
+                throw noSuchProfile(e);
             }
             AuditRows.append(c, accountId, change, "enrollment_code.created", null);
             return null;
@@ -175,8 +215,9 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
     public Optional<Device> enrollWithCode(byte[] codeHash, String name, String platform, Instant now) throws SQLException {
         return Transaction.run(pool, c -> {
             UUID account;
+            UUID profile;
             try (PreparedStatement s = c.prepareStatement("UPDATE enrollment_codes SET used_at = ?"
-                    + " WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING account_id")) {
+                    + " WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING account_id, profile_id")) {
                 s.setTimestamp(1, Timestamp.from(now));
                 s.setBytes(2, codeHash);
                 s.setTimestamp(3, Timestamp.from(now));
@@ -185,9 +226,10 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
                         return Optional.<Device>empty();
                     }
                     account = rs.getObject(1, UUID.class);
+                    profile = rs.getObject(2, UUID.class);
                 }
             }
-            Device d = insertDevice(c, account, name, platform, new Change("enrollment_code", now));
+            Device d = insertDevice(c, account, name, platform, profile, new Change("enrollment_code", now));
             try (PreparedStatement s = c.prepareStatement("UPDATE enrollment_codes SET device_id = ? WHERE code_hash = ?")) {
                 s.setObject(1, d.deviceId());
                 s.setBytes(2, codeHash);
@@ -267,7 +309,7 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
 
     private static Device device(ResultSet rs) throws SQLException {
         return new Device(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4),
-                instant(rs, 5), instant(rs, 6), rs.getLong(7), instant(rs, 8), instant(rs, 9));
+                instant(rs, 5), instant(rs, 6), rs.getLong(7), instant(rs, 8), instant(rs, 9), rs.getObject(10, UUID.class));
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -109,7 +109,7 @@ public final class PostgresErasures {
     public void complete(Erasure e, Instant now) throws SQLException {
         try (Connection c = database.connect()) {
             c.setAutoCommit(false);
-            try (PreparedStatement d = c.prepareStatement("UPDATE devices SET name = NULL, platform = NULL, last_seen_at = NULL,"
+            try (PreparedStatement d = c.prepareStatement("UPDATE devices SET name = NULL, platform = NULL, last_seen_at = NULL, profile_id = NULL,"
                     + " revoked_at = coalesce(revoked_at, ?), erased_at = coalesce(erased_at, ?) WHERE device_id = ? AND account_id = ?");
                  PreparedStatement g = c.prepareStatement("DELETE FROM device_token_supersessions WHERE device_id = ?");
                  PreparedStatement r = c.prepareStatement("UPDATE erasure_requests SET status = 'done', completed_at = ?,"

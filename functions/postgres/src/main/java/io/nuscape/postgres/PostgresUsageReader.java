@@ -78,6 +78,12 @@ public final class PostgresUsageReader implements UsageReader {
             sql.append(" AND ").append(alias).append("device_id = ?");
             params.add(d);
         });
+        q.profileId().ifPresent(p -> {
+            // The profile's devices as assigned now: moving a device moves its history with it.
+            sql.append(" AND ").append(alias).append("device_id IN (SELECT device_id FROM devices WHERE account_id = ? AND profile_id = ?)");
+            params.add(q.accountId());
+            params.add(p);
+        });
     }
 
     private static PreparedStatement prepare(ConnectionPool.Lease l, String sql, List<Object> params) throws SQLException {

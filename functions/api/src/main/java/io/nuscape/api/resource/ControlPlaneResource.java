@@ -33,6 +33,7 @@ import io.nuscape.core.queue.ControlPlaneCache;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -128,6 +129,7 @@ public final class ControlPlaneResource {
             item.put("enrolled_at", d.enrolledAt().toString());
             item.put("last_seen_at", d.lastSeenAt() == null ? null : d.lastSeenAt().toString());
             item.put("status", d.status(now));
+            item.put("profile_id", d.profileId() == null ? null : d.profileId().toString());
             items.add(item);
         }
         return json(200, Map.of("devices", items));
@@ -216,13 +218,9 @@ public final class ControlPlaneResource {
     public Response enrollmentCode(@Context ContainerRequestContext request, String body) throws Exception {
         Principal p = principal(request);
         JsonNode b = body == null || body.isBlank() ? Json.mapper().createObjectNode() : object(body);
-        JsonNode profile = b.get("profile_id");
-        if (profile != null && !profile.isNull()) {
-            // Profiles are not part of this schema yet, so no id can name one of this account's.
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"profile_id\" names no profile of this account");
-        }
+        UUID profile = profileId(b);
         EnrollmentCode code = EnrollmentCode.generate(clock.instant().plus(codeLifetime));
-        store.createEnrollmentCode(p.accountId(), EnrollmentCode.hash(code.code()).orElseThrow(), null, code.expiresAt(),
+        store.createEnrollmentCode(p.accountId(), EnrollmentCode.hash(code.code()).orElseThrow(), profile, code.expiresAt(),
                 change(request, clock));
         var out = new LinkedHashMap<String, Object>();
         out.put("code", code.code());
@@ -268,6 +266,41 @@ public final class ControlPlaneResource {
                 new ApiException(ErrorCode.DEVICE_REVOKED, "this device was erased or this token was replaced; enroll the device again"));
         cache.setMinimumTokenGeneration(p.accountId(), device, generation);
         return json(201, token(p.accountId(), device, generation));
+    }
+
+    /** An admin renaming a device or moving it to a profile ({@code "profile_id": null}: out of any). */
+    @PATCH
+    @Path("/devices/{id}")
+    @RequiresScope(Scope.ADMIN)
+    public Response updateDevice(@Context ContainerRequestContext request, @PathParam("id") String id, String body) throws Exception {
+        Principal p = principal(request);
+        UUID device = id(id);
+        JsonNode b = object(body);
+        String name = b.has("name") ? text(b, "name", 200) : null;
+        boolean assign = b.has("profile_id");
+        if (name == null && !assign) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "send \"name\", \"profile_id\" or both");
+        }
+        Device d = store.updateDevice(p.accountId(), device, new ControlPlaneStore.DevicePatch(name, assign, assign ? profileId(b) : null),
+                change(request, clock)).orElseThrow(() -> notFound());
+        var out = new LinkedHashMap<String, Object>();
+        out.put("device_id", d.deviceId().toString());
+        out.put("name", d.name());
+        out.put("platform", d.platform());
+        out.put("profile_id", d.profileId() == null ? null : d.profileId().toString());
+        return json(200, out);
+    }
+
+    /** An optional "profile_id": null or absent for none, else a UUID (whose account the store checks). */
+    private static UUID profileId(JsonNode b) {
+        JsonNode v = b.get("profile_id");
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual() || !io.nuscape.core.auth.Uuids.isCanonical(v.asText())) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"profile_id\" must be a profile's id (a UUID) or null");
+        }
+        return UUID.fromString(v.asText());
     }
 
     private static String platform(JsonNode b) {

@@ -11,6 +11,7 @@ import io.nuscape.core.ErrorCode;
 import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.Uuids;
 import io.nuscape.core.event.EventRules;
+import io.nuscape.core.profile.ProfileStore;
 import io.nuscape.core.rollup.Granularity;
 import io.nuscape.core.usage.UsageQuery;
 import io.nuscape.core.usage.UsageReader;
@@ -41,10 +42,12 @@ public final class UsageResource {
     static final int MAX_POINTS = 1500;
 
     private final UsageReader reader;
+    private final ProfileStore profiles;
     private final Clock clock;
 
-    public UsageResource(UsageReader reader, Clock clock) {
+    public UsageResource(UsageReader reader, ProfileStore profiles, Clock clock) {
         this.reader = reader;
+        this.profiles = profiles;
         this.clock = clock;
     }
 
@@ -53,8 +56,8 @@ public final class UsageResource {
     @RequiresScope(Scope.READ)
     public Response top(@Context ContainerRequestContext request, @QueryParam("from") String from, @QueryParam("to") String to,
                         @QueryParam("kind") String kind, @QueryParam("device_id") String device, @QueryParam("limit") String limit,
-                        @QueryParam("step") String step) throws Exception {
-        UsageQuery q = query(request, from, to, Optional.of(kind == null ? "app" : kind), null, device, step);
+                        @QueryParam("step") String step, @QueryParam("profile_id") String profile) throws Exception {
+        UsageQuery q = query(request, from, to, Optional.of(kind == null ? "app" : kind), null, device, profile, step);
         int n = integer("limit", limit, 10, 1, 100);
         List<Map<String, Object>> items = new ArrayList<>();
         for (UsageReader.TopItem i : reader.top(q, n)) {
@@ -77,8 +80,8 @@ public final class UsageResource {
     @RequiresScope(Scope.READ)
     public Response timeseries(@Context ContainerRequestContext request, @QueryParam("from") String from, @QueryParam("to") String to,
                                @QueryParam("kind") String kind, @QueryParam("key") String key, @QueryParam("device_id") String device,
-                               @QueryParam("step") String step) throws Exception {
-        UsageQuery q = query(request, from, to, Optional.ofNullable(kind), key, device, step);
+                               @QueryParam("step") String step, @QueryParam("profile_id") String profile) throws Exception {
+        UsageQuery q = query(request, from, to, Optional.ofNullable(kind), key, device, profile, step);
         long first = q.granularity().bucketOf(q.from().toEpochMilli());
         long points = (q.to().toEpochMilli() - first + q.granularity().millis() - 1) / q.granularity().millis();
         if (points > MAX_POINTS) {
@@ -102,7 +105,7 @@ public final class UsageResource {
     }
 
     private UsageQuery query(ContainerRequestContext request, String fromText, String toText, Optional<String> kind, String key,
-                             String device, String step) {
+                             String device, String profile, String step) throws Exception {
         Instant to = toText == null ? clock.instant() : time("to", toText);
         Instant from = fromText == null ? to.minus(Duration.ofHours(24)) : time("from", fromText);
         if (!to.isAfter(from)) {
@@ -131,7 +134,18 @@ public final class UsageResource {
             }
             deviceId = Optional.of(UUID.fromString(device));
         }
-        return new UsageQuery(principal(request).accountId(), from, to, g, kind, Optional.ofNullable(key), deviceId);
+        Optional<UUID> profileId = Optional.empty();
+        if (profile != null) {
+            if (!Uuids.isCanonical(profile)) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, "\"profile_id\" must be a UUID");
+            }
+            profileId = Optional.of(UUID.fromString(profile));
+            // A mistyped profile must not read as a profile without usage.
+            if (profiles.profile(principal(request).accountId(), profileId.get()).isEmpty()) {
+                throw new ApiException(ErrorCode.NOT_FOUND, "\"profile_id\" names no profile of this account");
+            }
+        }
+        return new UsageQuery(principal(request).accountId(), from, to, g, kind, Optional.ofNullable(key), deviceId, profileId);
     }
 
     static Granularity granularityFor(Duration range) {

@@ -27,6 +27,19 @@ public interface ControlPlaneStore {
      */
     Optional<Long> renewToken(UUID accountId, UUID deviceId, long generation, Change change) throws Exception;
 
+    /**
+     * What an admin changes of a device: its name (null: unchanged) and, when {@code assignProfile}, its
+     * profile ({@code profileId} null: none).
+     */
+    record DevicePatch(String name, boolean assignProfile, UUID profileId) {
+    }
+
+    /**
+     * Renames or (re)assigns the device; empty when it is unknown, foreign or erased. A profile of another
+     * account (or none) is a 400 ApiException.
+     */
+    Optional<Device> updateDevice(UUID accountId, UUID deviceId, DevicePatch patch, Change change) throws Exception;
+
     /** Revokes the device and records an erasure request (or returns the one already pending); empty when unknown. */
     Optional<Erasure> requestErasure(UUID accountId, UUID deviceId, Change change) throws Exception;
 
@@ -36,12 +49,12 @@ public interface ControlPlaneStore {
 
     Policy putPolicy(UUID accountId, Policy policy, Change change) throws Exception;
 
-    /** Stores a new enrollment code by its hash. */
+    /** Stores a new enrollment code by its hash; a profile of another account (or none) is a 400 ApiException. */
     void createEnrollmentCode(UUID accountId, byte[] codeHash, UUID profileId, Instant expiresAt, Change change) throws Exception;
 
     /**
-     * Enrolls a device with a code, which is used up in the same transaction; empty when the code is unknown,
-     * used or expired at {@code now}.
+     * Enrolls a device with a code, which is used up in the same transaction, into the code's profile if it
+     * has one; empty when the code is unknown, used or expired at {@code now}.
      */
     Optional<Device> enrollWithCode(byte[] codeHash, String name, String platform, Instant now) throws Exception;
 

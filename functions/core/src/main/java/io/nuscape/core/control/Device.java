@@ -9,7 +9,7 @@ import java.util.UUID;
  * {@code revokedAt} is set when an erasure is requested, {@code erasedAt} when it is done.
  */
 public record Device(UUID deviceId, UUID accountId, String name, String platform, Instant enrolledAt, Instant lastSeenAt,
-                     long tokenGeneration, Instant revokedAt, Instant erasedAt) {
+                     long tokenGeneration, Instant revokedAt, Instant erasedAt, UUID profileId) {
 
     /** CONTRACT.md's status: erased once revoked, else by last contact (5 minutes, 24 hours). */
     public String status(Instant now) {

@@ -10,5 +10,11 @@ import java.util.UUID;
  * {@code [from floored to the granularity, to)}), a granularity, and optional filters.
  */
 public record UsageQuery(UUID accountId, Instant from, Instant to, Granularity granularity, Optional<String> kind,
-                         Optional<String> key, Optional<UUID> deviceId) {
+                         Optional<String> key, Optional<UUID> deviceId, Optional<UUID> profileId) {
+
+    /** Without a profile: every device, or the one named. */
+    public UsageQuery(UUID accountId, Instant from, Instant to, Granularity granularity, Optional<String> kind, Optional<String> key,
+                      Optional<UUID> deviceId) {
+        this(accountId, from, to, granularity, kind, key, deviceId, Optional.empty());
+    }
 }
