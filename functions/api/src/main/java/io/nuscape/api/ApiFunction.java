@@ -7,6 +7,7 @@ import io.nuscape.api.internal.NoStore;
 import io.nuscape.api.internal.SessionCookie;
 import io.nuscape.api.resource.ApiKeyResource;
 import io.nuscape.api.resource.AuditResource;
+import io.nuscape.api.resource.CategoryResource;
 import io.nuscape.api.resource.ControlPlaneResource;
 import io.nuscape.api.resource.OpenApiResource;
 import io.nuscape.api.resource.OperationsResource;
@@ -19,6 +20,8 @@ import io.nuscape.core.StructuredLog;
 import io.nuscape.core.auth.KeySource;
 import io.nuscape.core.auth.TokenIssuer;
 import io.nuscape.core.auth.TokenVerifier;
+import io.nuscape.core.category.Categories;
+import io.nuscape.core.category.CategoryUsage;
 import io.nuscape.core.internal.SecretsClient;
 import io.nuscape.core.people.ApiKeys;
 import io.nuscape.core.people.Invitations;
@@ -32,6 +35,7 @@ import io.nuscape.postgres.ConnectionPool;
 import io.nuscape.postgres.Database;
 import io.nuscape.postgres.PostgresApiKeyStore;
 import io.nuscape.postgres.PostgresAuditLog;
+import io.nuscape.postgres.PostgresCategoryStore;
 import io.nuscape.postgres.PostgresControlPlaneStore;
 import io.nuscape.postgres.PostgresProfileStore;
 import io.nuscape.postgres.PostgresSessionStore;
@@ -96,6 +100,8 @@ public final class ApiFunction implements AutoCloseable {
         }, new ThreadPoolExecutor.DiscardPolicy());
         UserStore users = new PostgresUserStore(pool);
         ProfileStore profiles = new PostgresProfileStore(pool);
+        PostgresUsageReader usage = new PostgresUsageReader(pool);
+        Categories categories = new Categories(new PostgresCategoryStore(pool));
         PostgresApiKeyStore keyStore = new PostgresApiKeyStore(pool);
         ApiKeys apiKeys = new ApiKeys(keyStore, background, clock);
         GuessThrottle signIns = new RedisGuessThrottle(redis, settings.redisPrefix(), "signin",
@@ -121,7 +127,8 @@ public final class ApiFunction implements AutoCloseable {
                 .register(new ApiKeyResource(apiKeys, keyStore, clock))
                 .register(new AuditResource(new PostgresAuditLog(pool), clock))
                 .register(new OperationsResource(redis, pool, stream, settings.streamShards()))
-                .register(new UsageResource(new PostgresUsageReader(pool), profiles, clock))
+                .register(new UsageResource(usage, profiles, new CategoryUsage(usage, categories), clock))
+                .register(new CategoryResource(categories, clock))
                 .register(new ProfileResource(profiles, clock))
                 .register(new OpenApiResource());
     }

@@ -41,6 +41,23 @@ public final class PostgresUsageReader implements UsageReader {
     }
 
     @Override
+    public List<KeyTotal> totals(UsageQuery q) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT kind, key, sum(duration_ms), sum(events) FROM ")
+                .append(q.granularity().table())
+                .append(" WHERE account_id = ? AND bucket_start >= ? AND bucket_start < ?");
+        List<Object> params = new ArrayList<>(List.of(q.accountId(), start(q), Timestamp.from(q.to())));
+        filters(q, sql, params, "");
+        sql.append(" GROUP BY kind, key");
+        List<KeyTotal> out = new ArrayList<>();
+        try (ConnectionPool.Lease l = pool.borrow(); PreparedStatement s = prepare(l, sql.toString(), params); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.add(new KeyTotal(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
+            }
+        }
+        return out;
+    }
+
+    @Override
     public List<Point> timeseries(UsageQuery q) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT g.b, coalesce(sum(u.duration_ms), 0), coalesce(sum(u.events), 0)"
                 + " FROM generate_series(?::timestamptz, ?::timestamptz, ?::interval) AS g(b) LEFT JOIN ")
@@ -78,6 +95,13 @@ public final class PostgresUsageReader implements UsageReader {
             sql.append(" AND ").append(alias).append("device_id = ?");
             params.add(d);
         });
+        q.keys().ifPresent(keys -> {
+            // Byte-wise, as the columns compare (COLLATE "C").
+            sql.append(" AND (").append(alias).append("kind, ").append(alias).append("key) IN (SELECT k COLLATE \"C\", v COLLATE \"C\"")
+                    .append(" FROM unnest(?::text[], ?::text[]) AS u(k, v))");
+            params.add(new TextArray(keys.stream().map(UsageQuery.KindKey::kind).toArray(String[]::new)));
+            params.add(new TextArray(keys.stream().map(UsageQuery.KindKey::key).toArray(String[]::new)));
+        });
         q.profileId().ifPresent(p -> {
             // The profile's devices as assigned now: moving a device moves its history with it.
             sql.append(" AND ").append(alias).append("device_id IN (SELECT device_id FROM devices WHERE account_id = ? AND profile_id = ?)");
@@ -86,12 +110,18 @@ public final class PostgresUsageReader implements UsageReader {
         });
     }
 
+    /** A text[] parameter. */
+    private record TextArray(String[] values) {
+    }
+
     private static PreparedStatement prepare(ConnectionPool.Lease l, String sql, List<Object> params) throws SQLException {
         PreparedStatement s = l.connection().prepareStatement(sql);
         for (int i = 0; i < params.size(); i++) {
             Object p = params.get(i);
             if (p instanceof UUID u) {
                 s.setObject(i + 1, u);
+            } else if (p instanceof TextArray a) {
+                s.setArray(i + 1, l.connection().createArrayOf("text", a.values()));
             } else {
                 s.setObject(i + 1, p);
             }

@@ -10,6 +10,7 @@ import io.nuscape.core.ApiException;
 import io.nuscape.core.ErrorCode;
 import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.Uuids;
+import io.nuscape.core.category.CategoryUsage;
 import io.nuscape.core.event.EventRules;
 import io.nuscape.core.profile.ProfileStore;
 import io.nuscape.core.rollup.Granularity;
@@ -43,11 +44,13 @@ public final class UsageResource {
 
     private final UsageReader reader;
     private final ProfileStore profiles;
+    private final CategoryUsage categories;
     private final Clock clock;
 
-    public UsageResource(UsageReader reader, ProfileStore profiles, Clock clock) {
+    public UsageResource(UsageReader reader, ProfileStore profiles, CategoryUsage categories, Clock clock) {
         this.reader = reader;
         this.profiles = profiles;
+        this.categories = categories;
         this.clock = clock;
     }
 
@@ -56,13 +59,21 @@ public final class UsageResource {
     @RequiresScope(Scope.READ)
     public Response top(@Context ContainerRequestContext request, @QueryParam("from") String from, @QueryParam("to") String to,
                         @QueryParam("kind") String kind, @QueryParam("device_id") String device, @QueryParam("limit") String limit,
-                        @QueryParam("step") String step, @QueryParam("profile_id") String profile) throws Exception {
-        UsageQuery q = query(request, from, to, Optional.of(kind == null ? "app" : kind), null, device, profile, step);
+                        @QueryParam("step") String step, @QueryParam("profile_id") String profile, @QueryParam("category") String category,
+                        @QueryParam("group_by") String groupBy) throws Exception {
+        boolean byCategory = groupBy != null && switch (groupBy) {
+            case "key" -> false;
+            case "category" -> true;
+            default -> throw new ApiException(ErrorCode.INVALID_REQUEST, "\"group_by\" must be key or category");
+        };
+        // Keys are apps unless told; categories span kinds (apps and sites), so grouping by them reads every kind unless told.
+        Optional<String> kinds = kind != null ? Optional.of(kind) : byCategory ? Optional.empty() : Optional.of("app");
+        UsageQuery q = narrowed(query(request, from, to, kinds, null, device, profile, step), category);
         int n = integer("limit", limit, 10, 1, 100);
         List<Map<String, Object>> items = new ArrayList<>();
-        for (UsageReader.TopItem i : reader.top(q, n)) {
+        for (UsageReader.TopItem i : byCategory ? categories.topCategories(q, n) : reader.top(q, n)) {
             var item = new LinkedHashMap<String, Object>();
-            item.put("key", i.key());
+            item.put(byCategory ? "category" : "key", i.key());
             item.put("duration_ms", i.durationMs());
             item.put("events", i.events());
             items.add(item);
@@ -80,8 +91,9 @@ public final class UsageResource {
     @RequiresScope(Scope.READ)
     public Response timeseries(@Context ContainerRequestContext request, @QueryParam("from") String from, @QueryParam("to") String to,
                                @QueryParam("kind") String kind, @QueryParam("key") String key, @QueryParam("device_id") String device,
-                               @QueryParam("step") String step, @QueryParam("profile_id") String profile) throws Exception {
-        UsageQuery q = query(request, from, to, Optional.ofNullable(kind), key, device, profile, step);
+                               @QueryParam("step") String step, @QueryParam("profile_id") String profile,
+                               @QueryParam("category") String category) throws Exception {
+        UsageQuery q = narrowed(query(request, from, to, Optional.ofNullable(kind), key, device, profile, step), category);
         long first = q.granularity().bucketOf(q.from().toEpochMilli());
         long points = (q.to().toEpochMilli() - first + q.granularity().millis() - 1) / q.granularity().millis();
         if (points > MAX_POINTS) {
@@ -145,7 +157,18 @@ public final class UsageResource {
                 throw new ApiException(ErrorCode.NOT_FOUND, "\"profile_id\" names no profile of this account");
             }
         }
-        return new UsageQuery(principal(request).accountId(), from, to, g, kind, Optional.ofNullable(key), deviceId, profileId);
+        return new UsageQuery(principal(request).accountId(), from, to, g, kind, Optional.ofNullable(key), deviceId, profileId, Optional.empty());
+    }
+
+    /** The question for the keys of one category (as the account's rules say now), or as it is. */
+    private UsageQuery narrowed(UsageQuery q, String category) throws Exception {
+        if (category == null) {
+            return q;
+        }
+        if (category.isBlank() || category.length() > 50) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"category\" must be 1 to 50 characters");
+        }
+        return categories.inCategory(q, category);
     }
 
     static Granularity granularityFor(Duration range) {

@@ -12,6 +12,7 @@ import io.nuscape.core.people.ApiKeys;
 import io.nuscape.postgres.ConnectionPool;
 import io.nuscape.postgres.Database;
 import io.nuscape.postgres.PostgresApiKeyStore;
+import io.nuscape.postgres.PostgresCategoryStore;
 import io.nuscape.postgres.Migrator;
 import io.nuscape.testkit.DurablePostgres;
 import io.nuscape.testkit.EmbeddedRedis;
@@ -58,12 +59,7 @@ public final class QueryBench {
             Random rnd = new Random(5);
             UUID[] accounts = new UUID[ACCOUNTS];
             UUID[][] devices = new UUID[ACCOUNTS][DEVICES];
-            for (int a = 0; a < ACCOUNTS; a++) {
-                accounts[a] = new UUID(rnd.nextLong(), rnd.nextLong());
-                for (int d = 0; d < DEVICES; d++) {
-                    devices[a][d] = new UUID(rnd.nextLong(), rnd.nextLong());
-                }
-            }
+            randomIds(accounts, devices, rnd);
             Instant end = Instant.ofEpochMilli((System.currentTimeMillis() / 3_600_000L) * 3_600_000L);
             Instant start = end.minus(Duration.ofDays(30));
             long t0 = System.nanoTime();
@@ -97,7 +93,10 @@ public final class QueryBench {
                     apiKeys.put(a, maker.create(a, "bench", Set.of(Scope.READ), null, "system").secret());
                 }
             }
+            ScreenTimeDomain domain = ScreenTimeDomain.load(db, (long) (target * 0.1), start, end, rnd);
             try (ApiHandler api = new ApiHandler(Settings.from(env))) {
+                domain.time(api, issuer, end, 40, rnd); // warm-up
+                Map<String, List<Long>> domainTimes = domain.time(api, issuer, end, queries, rnd);
                 Timings warm = timeQueries(api, issuer, apiKeys, accounts, ranges, end, 40, rnd);
                 Timings times = timeQueries(api, issuer, apiKeys, accounts, ranges, end, queries, rnd);
                 List<Long> naive = naiveQueries(db, accounts, ranges, end, Math.max(8, queries / 20), rnd);
@@ -112,6 +111,118 @@ public final class QueryBench {
                 System.out.printf("query with api key: p50_ms=%.2f p99_ms=%.2f token_p50_ms=%.2f token_p99_ms=%.2f key_minus_token_p50_ms=%.2f"
                         + " key_minus_token_p99_ms=%.2f%n", pct(times.key(), 0.50), pct(times.key(), 0.99), pct(times.token(), 0.50),
                         pct(times.token(), 0.99), pct(times.key(), 0.50) - pct(times.token(), 0.50), pct(times.key(), 0.99) - pct(times.token(), 0.99));
+                StringBuilder line = new StringBuilder("categories and profiles (" + ScreenTimeDomain.RULES + " rules, " + ScreenTimeDomain.KEYS
+                        + " keys, " + DEVICES + " devices a profile, 30 days):");
+                domainTimes.forEach((name, t) -> {
+                    t.sort(null);
+                    line.append(String.format(" %s_p50_ms=%.1f %s_p99_ms=%.1f", name, pct(t, 0.50), name, pct(t, 0.99)));
+                });
+                System.out.println(line);
+            }
+        }
+    }
+
+    /**
+     * Accounts as the issue's screen-time questions need them: 10 000 distinct keys each, 1 000 category
+     * rules, and one profile holding all 50 devices; their questions: top by category, a category's top
+     * keys and trend, a profile's top keys and trend, over 30 days.
+     */
+    record ScreenTimeDomain(UUID[] accounts, Map<UUID, UUID> profiles, Map<UUID, List<String>> categories) {
+        static final int ACCOUNTS = 10;
+        static final int KEYS = 10_000;
+        static final int RULES = 1_000;
+
+        static ScreenTimeDomain load(Database db, long rows, Instant start, Instant end, Random rnd) throws Exception {
+            UUID[] accounts = new UUID[ACCOUNTS];
+            UUID[][] devices = new UUID[ACCOUNTS][DEVICES];
+            randomIds(accounts, devices, rnd);
+            long t0 = System.nanoTime();
+            long loaded = RollupLoader.copy(db.url(), db.user(), db.password(), "usage_5m", 300_000, (long) (rows * 0.6), accounts, devices, KEYS,
+                    start, end, rnd);
+            loaded += RollupLoader.copy(db.url(), db.user(), db.password(), "usage_60m", 3_600_000, rows - loaded, accounts, devices, KEYS,
+                    start, end, rnd);
+            Map<UUID, UUID> profiles = new HashMap<>();
+            Map<UUID, List<String>> categories = new HashMap<>();
+            try (Connection c = db.connect(); Statement s = c.createStatement(); ConnectionPool pool = new ConnectionPool(db, 1, 5_000)) {
+                s.execute("VACUUM ANALYZE usage_5m");
+                s.execute("VACUUM ANALYZE usage_60m");
+                PostgresCategoryStore rules = new PostgresCategoryStore(pool);
+                for (int a = 0; a < ACCOUNTS; a++) {
+                    UUID profile = new UUID(rnd.nextLong(), rnd.nextLong());
+                    s.execute("INSERT INTO accounts (account_id, name) VALUES ('" + accounts[a] + "', 'screen-time bench')");
+                    s.execute("INSERT INTO profiles (profile_id, account_id, name, created_at) VALUES ('" + profile + "', '" + accounts[a]
+                            + "', 'child', now())");
+                    for (UUID d : devices[a]) {
+                        s.execute("INSERT INTO devices (device_id, account_id, name, platform, profile_id) VALUES ('" + d + "', '" + accounts[a]
+                                + "', 'd', 'android', '" + profile + "')");
+                    }
+                    profiles.put(accounts[a], profile);
+                    rules.replace(accounts[a], rules(), io.nuscape.core.audit.Change.system(Instant.now()));
+                    categories.put(accounts[a], List.of("c0", "c7", "c13", "uncategorized"));
+                }
+            }
+            System.out.printf("screen-time accounts: %d rows with %d keys each, %d rules, loaded in %.0f s%n", loaded, KEYS, RULES,
+                    (System.nanoTime() - t0) / 1e9);
+            return new ScreenTimeDomain(accounts, profiles, categories);
+        }
+
+        /** Every kind of match, in 20 categories; suffixes last, as the catch-alls they are. */
+        static List<io.nuscape.core.category.CategoryRule> rules() {
+            List<io.nuscape.core.category.CategoryRule> out = new ArrayList<>();
+            for (int i = 0; i < RULES; i++) {
+                String category = "c" + (i % 20);
+                out.add(switch (i % 4) {
+                    case 0 -> io.nuscape.core.category.CategoryRule.of(i, category, "app", "exact", "com.example.k" + (i * 7));
+                    case 1 -> io.nuscape.core.category.CategoryRule.of(i, category, "app", "prefix", "com.example.k" + (100 + i));
+                    case 2 -> io.nuscape.core.category.CategoryRule.of(i, category, "web", "domain", "example.k" + (i * 3));
+                    default -> io.nuscape.core.category.CategoryRule.of(i, category, null, "suffix", String.valueOf(i % 97));
+                });
+            }
+            return out;
+        }
+
+        Map<String, List<Long>> time(ApiHandler api, TokenIssuer issuer, Instant end, int n, Random rnd) {
+            Map<String, List<Long>> out = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                UUID account = accounts[rnd.nextInt(accounts.length)];
+                Instant to = end.minus(Duration.ofMinutes(rnd.nextInt(600)));
+                String range = "from=" + to.minus(Duration.ofDays(30)) + "&to=" + to;
+                String category = categories.get(account).get(rnd.nextInt(categories.get(account).size()));
+                String profile = profiles.get(account).toString();
+                String[][] questions = {
+                        {"top_by_category", "/api/v1/usage/top", range + "&group_by=category"},
+                        {"category_top", "/api/v1/usage/top", range + "&category=" + category},
+                        {"category_trend", "/api/v1/usage/timeseries", range + "&step=60m&category=" + category},
+                        {"profile_top", "/api/v1/usage/top", range + "&profile_id=" + profile},
+                        {"profile_trend", "/api/v1/usage/timeseries", range + "&step=60m&profile_id=" + profile}};
+                String token = issuer.issue(account, "bench", Set.of(Scope.READ), 0, Instant.now(), Duration.ofHours(1));
+                for (String[] q : questions) {
+                    Map<String, String> params = new HashMap<>();
+                    for (String pair : q[2].split("&")) {
+                        params.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+                    }
+                    long t0 = System.nanoTime();
+                    APIGatewayV2HTTPResponse r = api.handleRequest(APIGatewayV2HTTPEvent.builder().withRawPath(q[1]).withRawQueryString(q[2])
+                            .withQueryStringParameters(params).withHeaders(Map.of("authorization", "Bearer " + token))
+                            .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder().withRequestId("q")
+                                    .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod("GET").withPath(q[1]).build()).build())
+                            .build(), null);
+                    out.computeIfAbsent(q[0], k -> new ArrayList<>()).add((System.nanoTime() - t0) / 1000);
+                    if (r.getStatusCode() != 200) {
+                        throw new IllegalStateException(q[1] + "?" + q[2] + " answered " + r.getStatusCode() + ": " + r.getBody());
+                    }
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Fills the arrays with ids from the seeded generator, so that every run asks about the same accounts. */
+    static void randomIds(UUID[] accounts, UUID[][] devices, Random rnd) {
+        for (int a = 0; a < accounts.length; a++) {
+            accounts[a] = new UUID(rnd.nextLong(), rnd.nextLong());
+            for (int d = 0; d < devices[a].length; d++) {
+                devices[a][d] = new UUID(rnd.nextLong(), rnd.nextLong());
             }
         }
     }

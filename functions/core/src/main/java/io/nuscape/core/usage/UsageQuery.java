@@ -2,6 +2,7 @@ package io.nuscape.core.usage;
 
 import io.nuscape.core.rollup.Granularity;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -10,11 +11,20 @@ import java.util.UUID;
  * {@code [from floored to the granularity, to)}), a granularity, and optional filters.
  */
 public record UsageQuery(UUID accountId, Instant from, Instant to, Granularity granularity, Optional<String> kind,
-                         Optional<String> key, Optional<UUID> deviceId, Optional<UUID> profileId) {
+                         Optional<String> key, Optional<UUID> deviceId, Optional<UUID> profileId, Optional<List<KindKey>> keys) {
 
-    /** Without a profile: every device, or the one named. */
+    /** A key of a kind, as rollups hold them. */
+    public record KindKey(String kind, String key) {
+    }
+
+    /** Without a profile or a key set: every device, or the one named. */
     public UsageQuery(UUID accountId, Instant from, Instant to, Granularity granularity, Optional<String> kind, Optional<String> key,
                       Optional<UUID> deviceId) {
-        this(accountId, from, to, granularity, kind, key, deviceId, Optional.empty());
+        this(accountId, from, to, granularity, kind, key, deviceId, Optional.empty(), Optional.empty());
+    }
+
+    /** The same question for only these keys (those of a category, say). */
+    public UsageQuery onlyKeys(List<KindKey> wanted) {
+        return new UsageQuery(accountId, from, to, granularity, kind, key, deviceId, profileId, Optional.of(List.copyOf(wanted)));
     }
 }

@@ -36,11 +36,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Profiles through the Lambda handler on real Postgres: devices assigned and moved at any time, dashboards
- * asked for a profile read the devices assigned now (history moves with a device), deleting a profile
- * unassigns, another account's profile is never reachable, codes enrol into a profile.
+ * Profiles and categories through the Lambda handler on real Postgres: devices assigned and moved at any
+ * time, dashboards asked for a profile read the devices assigned now (history moves with a device), deleting
+ * a profile unassigns, codes enrol into a profile; category rules apply to all past data at once, group and
+ * filter the dashboards, and never reach another account.
  */
-class ProfileTest {
+class ProfilesAndCategoriesTest {
     static final TestKeys.Key KEY = TestKeys.hs256("profile-test");
     static final Instant HOUR = Instant.ofEpochMilli((System.currentTimeMillis() / 3_600_000L - 2) * 3_600_000L);
     static TestDatabase db;
@@ -215,6 +216,85 @@ class ProfileTest {
         List<String> actions = new ArrayList<>();
         ok(send("GET", "/api/v1/audit", admin, null), 200).get("entries").forEach(e -> actions.add(e.get("action").asText()));
         assertTrue(actions.containsAll(List.of("profile.created", "enrollment_code.created", "device.enrolled")), actions.toString());
+    }
+
+    static JsonNode top(String token, String query) {
+        return ok(send("GET", "/api/v1/usage/top?from=" + HOUR.minusSeconds(3600) + "&to=" + HOUR.plusSeconds(7200) + "&step=60m&" + query,
+                token, null), 200).get("items");
+    }
+
+    static void web(UUID account, String device, String host, long ms) throws Exception {
+        try (Connection c = db.connect(); PreparedStatement p = c.prepareStatement("INSERT INTO usage_60m VALUES (?, ?, ?, 'web', ?, 1, ?)")) {
+            p.setObject(1, account);
+            p.setObject(2, UUID.fromString(device));
+            p.setTimestamp(3, Timestamp.from(HOUR));
+            p.setString(4, host);
+            p.setLong(5, ms);
+            p.executeUpdate();
+        }
+    }
+
+    @Test
+    void categoryRulesApplyToAllPastDataAtOnceAndGroupAndFilterTheDashboards() throws Exception {
+        UUID a = account("Categories");
+        String admin = token(a, Scope.ADMIN);
+        String viewer = token(a, Scope.READ);
+        String phone = device(admin, "Phone");
+        usage(a, phone, "com.instagram.android", 1_000);
+        usage(a, phone, "com.supercell.brawlstars", 20_000);
+        web(a, phone, "m.youtube.com", 300_000);
+        web(a, phone, "music.youtube.com", 4_000_000);
+        JsonNode none = top(viewer, "group_by=category");
+        assertEquals("uncategorized", none.get(0).get("category").asText(), "no rules yet: everything is uncategorized");
+        assertEquals(4_321_000, none.get(0).get("duration_ms").asLong());
+
+        JsonNode starter = ok(send("GET", "/api/v1/categories/starter", viewer, null), 200);
+        JsonNode put = ok(send("PUT", "/api/v1/categories", admin, starter.toString()), 200);
+        assertEquals(1, put.get("version").asLong());
+        assertEquals(starter.get("rules").size(), put.get("rules").size());
+        JsonNode grouped = top(viewer, "group_by=category");
+        assertEquals(List.of("music 4000000", "video 300000", "games 20000", "social 1000"), pairs(grouped, "category"));
+        assertEquals(List.of("com.supercell.brawlstars 20000"), pairs(top(viewer, "category=games"), "key"));
+        String series = "/api/v1/usage/timeseries?from=" + HOUR + "&to=" + HOUR.plusSeconds(3600) + "&step=60m&category=video";
+        assertEquals(300_000, ok(send("GET", series, viewer, null), 200).get("points").get(0).get("duration_ms").asLong());
+
+        // A rule put first changes the past at once; the old first match loses.
+        ok(send("PUT", "/api/v1/categories", admin, "{\"rules\":[{\"category\":\"homework\",\"kind\":\"web\",\"match\":\"domain\","
+                + "\"pattern\":\"youtube.com\"}]}"), 200);
+        assertEquals(List.of("homework 4300000", "uncategorized 21000"), pairs(top(viewer, "group_by=category"), "category"));
+        assertEquals(2, ok(send("GET", "/api/v1/categories", viewer, null), 200).get("version").asLong());
+
+        // Another account's rules never apply here, and this account's never there.
+        UUID b = account("Other");
+        String otherPhone = device(token(b, Scope.ADMIN), "Their phone");
+        web(b, otherPhone, "www.youtube.com", 7_000);
+        assertEquals(List.of("uncategorized 7000"), pairs(top(token(b, Scope.READ), "group_by=category"), "category"));
+        assertEquals(0, ok(send("GET", "/api/v1/categories", token(b, Scope.READ), null), 200).get("rules").size());
+        assertEquals(List.of(), pairs(top(token(b, Scope.READ), "category=homework"), "key"));
+    }
+
+    @Test
+    void categoryRulesAreCheckedAndOnlyAdminsChangeThem() {
+        UUID a = account("RuleChecks");
+        String admin = token(a, Scope.ADMIN);
+        assertError(send("PUT", "/api/v1/categories", token(a, Scope.READ), "{\"rules\":[]}"), 403, "insufficient_scope");
+        APIGatewayV2HTTPResponse bad = send("PUT", "/api/v1/categories", admin,
+                "{\"rules\":[{\"category\":\"a\",\"match\":\"exact\",\"pattern\":\"x\"},{\"category\":\"b\",\"match\":\"regex\",\"pattern\":\"y\"}]}");
+        assertError(bad, 400, "invalid_request");
+        assertTrue(bad.getBody().contains("rule 1"), bad.getBody());
+        StringBuilder many = new StringBuilder("{\"rules\":[");
+        for (int i = 0; i < 1001; i++) {
+            many.append(i == 0 ? "" : ",").append("{\"category\":\"c\",\"match\":\"exact\",\"pattern\":\"k").append(i).append("\"}");
+        }
+        assertError(send("PUT", "/api/v1/categories", admin, many.append("]}").toString()), 400, "invalid_request");
+        assertError(send("GET", "/api/v1/usage/top?group_by=device", admin, null), 400, "invalid_request");
+        assertEquals(0, ok(send("PUT", "/api/v1/categories", admin, "{\"rules\":[]}"), 200).get("rules").size(), "no rules is a rule set too");
+    }
+
+    static List<String> pairs(JsonNode items, String field) {
+        List<String> out = new ArrayList<>();
+        items.forEach(i -> out.add(i.get(field).asText() + " " + i.get("duration_ms").asLong()));
+        return out;
     }
 
     static List<String> strings(JsonNode array) {

@@ -1,0 +1,110 @@
+package io.nuscape.postgres;
+
+import io.nuscape.core.audit.Change;
+import io.nuscape.core.category.CategoryRule;
+import io.nuscape.core.category.CategoryStore;
+import io.nuscape.postgres.internal.AuditRows;
+import io.nuscape.postgres.internal.Transaction;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/** {@link CategoryStore} on Postgres (V9). */
+public final class PostgresCategoryStore implements CategoryStore {
+    private final ConnectionPool pool;
+
+    public PostgresCategoryStore(ConnectionPool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public long version(UUID accountId) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow();
+             PreparedStatement s = l.connection().prepareStatement("SELECT version FROM category_rule_sets WHERE account_id = ?")) {
+            s.setObject(1, accountId);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    @Override
+    public RuleSet rules(UUID accountId) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow()) {
+            Connection c = l.connection();
+            // One snapshot for version and rules, so that they always belong together.
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try {
+                RuleSet set = read(c, accountId);
+                c.commit();
+                return set;
+            } finally {
+                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            }
+        }
+    }
+
+    private static RuleSet read(Connection c, UUID accountId) throws SQLException {
+        long version = 0;
+        try (PreparedStatement s = c.prepareStatement("SELECT version FROM category_rule_sets WHERE account_id = ?")) {
+            s.setObject(1, accountId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (rs.next()) {
+                    version = rs.getLong(1);
+                }
+            }
+        }
+        List<CategoryRule> rules = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT category, kind, match, pattern FROM category_rules WHERE account_id = ?"
+                + " ORDER BY position")) {
+            s.setObject(1, accountId);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rules.add(new CategoryRule(rs.getString(1), rs.getString(2),
+                            CategoryRule.Match.valueOf(rs.getString(3).toUpperCase(Locale.ROOT)), rs.getString(4)));
+                }
+            }
+        }
+        return new RuleSet(version, rules);
+    }
+
+    @Override
+    public RuleSet replace(UUID accountId, List<CategoryRule> rules, Change change) throws SQLException {
+        return Transaction.run(pool, c -> {
+            // The set's row is locked first: two replacements one after the other, never interleaved.
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO category_rule_sets (account_id, version, updated_at) VALUES (?, 1, ?)"
+                    + " ON CONFLICT (account_id) DO UPDATE SET version = category_rule_sets.version + 1, updated_at = EXCLUDED.updated_at")) {
+                s.setObject(1, accountId);
+                s.setTimestamp(2, Timestamp.from(change.at()));
+                s.executeUpdate();
+            }
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM category_rules WHERE account_id = ?")) {
+                s.setObject(1, accountId);
+                s.executeUpdate();
+            }
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO category_rules (account_id, position, category, kind, match, pattern)"
+                    + " VALUES (?, ?, ?, ?, ?, ?)")) {
+                for (int i = 0; i < rules.size(); i++) {
+                    CategoryRule r = rules.get(i);
+                    s.setObject(1, accountId);
+                    s.setInt(2, i);
+                    s.setString(3, r.category());
+                    s.setString(4, r.kind());
+                    s.setString(5, r.match().label());
+                    s.setString(6, r.pattern());
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+            AuditRows.append(c, accountId, change, "categories.replaced", "account:" + accountId);
+            return read(c, accountId);
+        });
+    }
+}
