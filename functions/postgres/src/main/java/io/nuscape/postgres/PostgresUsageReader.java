@@ -95,23 +95,24 @@ public final class PostgresUsageReader implements UsageReader {
             sql.append(" AND ").append(alias).append("device_id = ?");
             params.add(d);
         });
+        // Both sets are matched row by row after the index range read of the account and time (a join would
+        // walk the range once per device: device_id is the index's last column); Postgres hashes the arrays.
         q.keys().ifPresent(keys -> {
-            // Byte-wise, as the columns compare (COLLATE "C").
-            sql.append(" AND (").append(alias).append("kind, ").append(alias).append("key) IN (SELECT k COLLATE \"C\", v COLLATE \"C\"")
-                    .append(" FROM unnest(?::text[], ?::text[]) AS u(k, v))");
-            params.add(new TextArray(keys.stream().map(UsageQuery.KindKey::kind).toArray(String[]::new)));
-            params.add(new TextArray(keys.stream().map(UsageQuery.KindKey::key).toArray(String[]::new)));
+            sql.append(" AND (").append(alias).append("kind || '/' || ").append(alias).append("key) = ANY(?::text[])");
+            params.add(new TextArray(keys.stream().map(k -> k.kind() + "/" + k.key()).toArray(String[]::new))); // kinds have no '/'
         });
-        q.profileId().ifPresent(p -> {
-            // The profile's devices as assigned now: moving a device moves its history with it.
-            sql.append(" AND ").append(alias).append("device_id IN (SELECT device_id FROM devices WHERE account_id = ? AND profile_id = ?)");
-            params.add(q.accountId());
-            params.add(p);
+        q.devices().ifPresent(devices -> {
+            sql.append(" AND ").append(alias).append("device_id = ANY(?::uuid[])");
+            params.add(new UuidArray(devices.toArray(UUID[]::new)));
         });
     }
 
     /** A text[] parameter. */
     private record TextArray(String[] values) {
+    }
+
+    /** A uuid[] parameter. */
+    private record UuidArray(UUID[] values) {
     }
 
     private static PreparedStatement prepare(ConnectionPool.Lease l, String sql, List<Object> params) throws SQLException {
@@ -122,6 +123,8 @@ public final class PostgresUsageReader implements UsageReader {
                 s.setObject(i + 1, u);
             } else if (p instanceof TextArray a) {
                 s.setArray(i + 1, l.connection().createArrayOf("text", a.values()));
+            } else if (p instanceof UuidArray a) {
+                s.setArray(i + 1, l.connection().createArrayOf("uuid", a.values()));
             } else {
                 s.setObject(i + 1, p);
             }

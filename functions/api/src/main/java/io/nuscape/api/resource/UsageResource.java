@@ -146,18 +146,16 @@ public final class UsageResource {
             }
             deviceId = Optional.of(UUID.fromString(device));
         }
-        Optional<UUID> profileId = Optional.empty();
+        Optional<List<UUID>> devices = Optional.empty();
         if (profile != null) {
             if (!Uuids.isCanonical(profile)) {
                 throw new ApiException(ErrorCode.INVALID_REQUEST, "\"profile_id\" must be a UUID");
             }
-            profileId = Optional.of(UUID.fromString(profile));
-            // A mistyped profile must not read as a profile without usage.
-            if (profiles.profile(principal(request).accountId(), profileId.get()).isEmpty()) {
-                throw new ApiException(ErrorCode.NOT_FOUND, "\"profile_id\" names no profile of this account");
-            }
+            // The profile's devices as assigned now; a mistyped profile must not read as a profile without usage.
+            devices = Optional.of(profiles.profile(principal(request).accountId(), UUID.fromString(profile))
+                    .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "\"profile_id\" names no profile of this account")).deviceIds());
         }
-        return new UsageQuery(principal(request).accountId(), from, to, g, kind, Optional.ofNullable(key), deviceId, profileId, Optional.empty());
+        return new UsageQuery(principal(request).accountId(), from, to, g, kind, Optional.ofNullable(key), deviceId, devices, Optional.empty());
     }
 
     /** The question for the keys of one category (as the account's rules say now), or as it is. */
