@@ -67,6 +67,10 @@ class ProfilesAndCategoriesTest {
     }
 
     static APIGatewayV2HTTPResponse send(String method, String path, String token, String body) {
+        return send(api, method, path, token, body);
+    }
+
+    static APIGatewayV2HTTPResponse send(ApiHandler handler, String method, String path, String token, String body) {
         String raw = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
         String query = path.contains("?") ? path.substring(path.indexOf('?') + 1) : "";
         Map<String, String> params = new HashMap<>();
@@ -77,7 +81,7 @@ class ProfilesAndCategoriesTest {
         if (token != null) {
             headers.put("authorization", "Bearer " + token);
         }
-        return api.handleRequest(APIGatewayV2HTTPEvent.builder().withRouteKey(method + " " + raw).withRawPath(raw).withRawQueryString(query)
+        return handler.handleRequest(APIGatewayV2HTTPEvent.builder().withRouteKey(method + " " + raw).withRawPath(raw).withRawQueryString(query)
                 .withQueryStringParameters(params.isEmpty() ? null : params).withHeaders(headers).withBody(body)
                 .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder().withRequestId("p")
                         .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod(method).withPath(raw).withSourceIp("192.0.2.9").build())
@@ -255,13 +259,23 @@ class ProfilesAndCategoriesTest {
         JsonNode grouped = top(viewer, "group_by=category");
         assertEquals(List.of("music 4000000", "video 300000", "games 20000", "social 1000"), pairs(grouped, "category"));
         assertEquals(List.of("com.supercell.brawlstars 20000"), pairs(top(viewer, "category=games"), "key"));
+        assertEquals(List.of("m.youtube.com 300000"), pairs(top(viewer, "category=video"), "key"), "a category's keys of every kind");
+        assertEquals(List.of(), pairs(top(viewer, "category=video&kind=app"), "key"));
         String series = "/api/v1/usage/timeseries?from=" + HOUR + "&to=" + HOUR.plusSeconds(3600) + "&step=60m&category=video";
         assertEquals(300_000, ok(send("GET", series, viewer, null), 200).get("points").get(0).get("duration_ms").asLong());
 
         // A rule put first changes the past at once; the old first match loses.
-        ok(send("PUT", "/api/v1/categories", admin, "{\"rules\":[{\"category\":\"homework\",\"kind\":\"web\",\"match\":\"domain\","
-                + "\"pattern\":\"youtube.com\"}]}"), 200);
-        assertEquals(List.of("homework 4300000", "uncategorized 21000"), pairs(top(viewer, "group_by=category"), "category"));
+        // A second API instance has compiled the rules too: it must see the change at once, not when its cache ages.
+        try (ApiHandler other = new ApiHandler(Settings.from(ApiEnvironment.of(db, "profiles-other", KEY)))) {
+            String ask = "/api/v1/usage/top?from=" + HOUR.minusSeconds(3600) + "&to=" + HOUR.plusSeconds(7200) + "&step=60m&group_by=category";
+            assertEquals("music", ok(send(other, "GET", ask, viewer, null), 200).get("items").get(0).get("category").asText());
+            ok(send("PUT", "/api/v1/categories", admin, "{\"rules\":[{\"category\":\"homework\",\"kind\":\"web\",\"match\":\"domain\","
+                    + "\"pattern\":\"YouTube.com\"},{\"category\":\"brawl\",\"match\":\"prefix\",\"pattern\":\"com.supercell\"}]}"), 200);
+            assertEquals(List.of("homework 4300000", "brawl 20000", "uncategorized 1000"), pairs(ok(send(other, "GET", ask, viewer, null), 200)
+                    .get("items"), "category"));
+        }
+        assertEquals(List.of("homework 4300000", "brawl 20000", "uncategorized 1000"), pairs(top(viewer, "group_by=category"), "category"));
+        assertEquals(List.of("com.instagram.android 1000"), pairs(top(viewer, "category=uncategorized"), "key"));
         assertEquals(2, ok(send("GET", "/api/v1/categories", viewer, null), 200).get("version").asLong());
 
         // Another account's rules never apply here, and this account's never there.

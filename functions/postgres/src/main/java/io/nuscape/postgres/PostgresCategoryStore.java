@@ -37,38 +37,24 @@ public final class PostgresCategoryStore implements CategoryStore {
     @Override
     public RuleSet rules(UUID accountId) throws SQLException {
         try (ConnectionPool.Lease l = pool.borrow()) {
-            Connection c = l.connection();
-            // One snapshot for version and rules, so that they always belong together.
-            c.setAutoCommit(false);
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            try {
-                RuleSet set = read(c, accountId);
-                c.commit();
-                return set;
-            } finally {
-                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            }
+            return read(l.connection(), accountId);
         }
     }
 
+    /** Version and rules in one statement, so that they come from one snapshot and always belong together. */
     private static RuleSet read(Connection c, UUID accountId) throws SQLException {
         long version = 0;
-        try (PreparedStatement s = c.prepareStatement("SELECT version FROM category_rule_sets WHERE account_id = ?")) {
-            s.setObject(1, accountId);
-            try (ResultSet rs = s.executeQuery()) {
-                if (rs.next()) {
-                    version = rs.getLong(1);
-                }
-            }
-        }
         List<CategoryRule> rules = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT category, kind, match, pattern FROM category_rules WHERE account_id = ?"
-                + " ORDER BY position")) {
+        try (PreparedStatement s = c.prepareStatement("SELECT s.version, r.category, r.kind, r.match, r.pattern FROM category_rule_sets s"
+                + " LEFT JOIN category_rules r ON r.account_id = s.account_id WHERE s.account_id = ? ORDER BY r.position")) {
             s.setObject(1, accountId);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    rules.add(new CategoryRule(rs.getString(1), rs.getString(2),
-                            CategoryRule.Match.valueOf(rs.getString(3).toUpperCase(Locale.ROOT)), rs.getString(4)));
+                    version = rs.getLong(1);
+                    if (rs.getString(2) != null) {
+                        rules.add(new CategoryRule(rs.getString(2), rs.getString(3),
+                                CategoryRule.Match.valueOf(rs.getString(4).toUpperCase(Locale.ROOT)), rs.getString(5)));
+                    }
                 }
             }
         }

@@ -149,7 +149,13 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
                         return Optional.<Device>empty();
                     }
                     Device d = device(rs);
-                    AuditRows.append(c, accountId, change, patch.assignProfile() ? "device.assigned" : "device.renamed", "device:" + deviceId);
+                    if (patch.name() != null) {
+                        AuditRows.append(c, accountId, change, "device.renamed", "device:" + deviceId);
+                    }
+                    if (patch.assignProfile()) {
+                        AuditRows.append(c, accountId, change, "device.assigned", "device:" + deviceId + " profile:"
+                                + (patch.profileId() == null ? "none" : patch.profileId()));
+                    }
                     return Optional.of(d);
                 }
             } catch (SQLException e) {
@@ -160,7 +166,10 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
 
     /** A foreign key of (account, profile) that failed: the profile is not the account's. */
     private static SQLException noSuchProfile(SQLException e) {
-        if ("23503".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("profile")) {
+        String constraint = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                ? p.getServerErrorMessage().getConstraint() : null;
+        if ("23503".equals(e.getSQLState())
+                && ("devices_profile_same_account".equals(constraint) || "enrollment_codes_profile_same_account".equals(constraint))) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, NO_SUCH_PROFILE);
         }
         return e;

@@ -69,6 +69,8 @@ class RolesTest {
         assertTrue(new Migrator(drainer).ensurePartitions(far, far) > 0, "partitions made through the SECURITY DEFINER function");
         forbidden("nuscape_drainer",
                 "SELECT * FROM users",
+                "SELECT * FROM profiles",
+                "SELECT * FROM category_rules",
                 "SELECT * FROM api_keys",
                 "SELECT * FROM audit_log",
                 "DELETE FROM accounts",
@@ -96,6 +98,10 @@ class RolesTest {
                 Granularity.HOUR, java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty()), 10);
         pool.close();
         forbidden("nuscape_api",
+                // A device or profile never moves to another account; rules are replaced, never edited in place.
+                "UPDATE devices SET account_id = gen_random_uuid()",
+                "UPDATE profiles SET account_id = gen_random_uuid()",
+                "UPDATE category_rules SET category = 'x'",
                 // The audit log only grows through the API; keys and emails are never rewritten in place.
                 "DELETE FROM audit_log",
                 "UPDATE audit_log SET actor = 'x'",
@@ -152,6 +158,8 @@ class RolesTest {
         String day = LocalDate.now(ZoneOffset.UTC).toString().replace("-", "");
         forbidden("nuscape_retention",
                 "SELECT password_hash FROM users",
+                "SELECT * FROM profiles",
+                "SELECT * FROM category_rules",
                 "SELECT key_hash FROM api_keys",
                 "SELECT actor FROM audit_log",
                 "INSERT INTO audit_log (account_id, at, actor, action) VALUES (gen_random_uuid(), now(), 'x', 'a.b')",

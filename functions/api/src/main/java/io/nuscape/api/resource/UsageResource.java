@@ -66,10 +66,11 @@ public final class UsageResource {
             case "category" -> true;
             default -> throw new ApiException(ErrorCode.INVALID_REQUEST, "\"group_by\" must be key or category");
         };
-        // Keys are apps unless told; categories span kinds (apps and sites), so grouping by them reads every kind unless told.
-        Optional<String> kinds = kind != null ? Optional.of(kind) : byCategory ? Optional.empty() : Optional.of("app");
-        UsageQuery q = narrowed(query(request, from, to, kinds, null, device, profile, step), category);
+        // Keys are apps unless told; categories span kinds (apps and sites), so a category's keys or grouping by them
+        // read every kind unless told.
+        Optional<String> kinds = kind != null ? Optional.of(kind) : byCategory || category != null ? Optional.empty() : Optional.of("app");
         int n = integer("limit", limit, 10, 1, 100);
+        UsageQuery q = narrowed(query(request, from, to, kinds, null, device, profile, step), category);
         List<Map<String, Object>> items = new ArrayList<>();
         for (UsageReader.TopItem i : byCategory ? categories.topCategories(q, n) : reader.top(q, n)) {
             var item = new LinkedHashMap<String, Object>();
@@ -93,13 +94,14 @@ public final class UsageResource {
                                @QueryParam("kind") String kind, @QueryParam("key") String key, @QueryParam("device_id") String device,
                                @QueryParam("step") String step, @QueryParam("profile_id") String profile,
                                @QueryParam("category") String category) throws Exception {
-        UsageQuery q = narrowed(query(request, from, to, Optional.ofNullable(kind), key, device, profile, step), category);
-        long first = q.granularity().bucketOf(q.from().toEpochMilli());
-        long points = (q.to().toEpochMilli() - first + q.granularity().millis() - 1) / q.granularity().millis();
+        UsageQuery asked = query(request, from, to, Optional.ofNullable(kind), key, device, profile, step);
+        long first = asked.granularity().bucketOf(asked.from().toEpochMilli());
+        long points = (asked.to().toEpochMilli() - first + asked.granularity().millis() - 1) / asked.granularity().millis();
         if (points > MAX_POINTS) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "the range holds " + points + " buckets of " + q.granularity().label()
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "the range holds " + points + " buckets of " + asked.granularity().label()
                     + "; at most " + MAX_POINTS + " points: use a larger step or a shorter range");
         }
+        UsageQuery q = narrowed(asked, category); // after the cheap checks: reading a category's keys reads the range once
         List<Map<String, Object>> out = new ArrayList<>();
         for (UsageReader.Point p : reader.timeseries(q)) {
             var point = new LinkedHashMap<String, Object>();

@@ -53,8 +53,9 @@ public record CategoryRule(String category, String kind, Match match, String pat
             throw new ApiException(ErrorCode.INVALID_REQUEST, where + "\"pattern\" must be 1 to 256 characters without control characters");
         }
         String p = m == Match.DOMAIN ? pattern.toLowerCase(Locale.ROOT) : pattern;
-        if (m == Match.DOMAIN && (p.startsWith(".") || p.endsWith(".") || p.contains("/"))) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, where + "a \"domain\" pattern is a host name such as youtube.com");
+        if (m == Match.DOMAIN && (p.length() > 253 || !p.matches("[a-z0-9_-]+(\\.[a-z0-9_-]+)*"))) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, where + "a \"domain\" pattern is a host name such as youtube.com"
+                    + " (letters, digits, '-', '_' and dots; no wildcards)");
         }
         return new CategoryRule(category.strip(), kind, m, p);
     }

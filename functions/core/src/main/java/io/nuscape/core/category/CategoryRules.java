@@ -72,7 +72,8 @@ public final class CategoryRules {
         if (map == null) {
             return Integer.MAX_VALUE;
         }
-        String host = key.toLowerCase(Locale.ROOT);
+        String lower = key.toLowerCase(Locale.ROOT);
+        String host = lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower; // the root's dot: youtube.com.
         int best = Integer.MAX_VALUE;
         int from = 0;
         while (from >= 0 && from < host.length()) {

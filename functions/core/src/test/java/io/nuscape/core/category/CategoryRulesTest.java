@@ -50,6 +50,7 @@ class CategoryRulesTest {
         assertEquals("video", compiled.categorize("web", "m.youtube.com"));
         assertEquals("video", compiled.categorize("web", "YouTube.com"), "host names compare without case");
         assertEquals(CategoryRule.UNCATEGORIZED, compiled.categorize("web", "notyoutube.com"), "a domain, not a suffix");
+        assertEquals("video", compiled.categorize("web", "WWW.YOUTUBE.COM."), "the root's trailing dot and any case");
         assertEquals(CategoryRule.UNCATEGORIZED, compiled.categorize("app", "youtube.com"), "web rules are for web keys");
         assertEquals("games", compiled.categorize("app", "com.supercell.brawlstars"));
         assertEquals("work", compiled.categorize("app", "intranet.corp"));
@@ -101,6 +102,8 @@ class CategoryRulesTest {
         assertThrows(ApiException.class, () -> CategoryRule.of(0, "uncategorized", "app", "exact", "a"));
         assertThrows(ApiException.class, () -> CategoryRule.of(0, "x", "App!", "exact", "a"));
         assertThrows(ApiException.class, () -> CategoryRule.of(0, "x", "web", "domain", ".youtube.com"));
+        assertThrows(ApiException.class, () -> CategoryRule.of(0, "x", "web", "domain", "*.youtube.com"));
+        assertThrows(ApiException.class, () -> CategoryRule.of(0, "x", "web", "domain", "you tube.com"));
         assertThrows(ApiException.class, () -> CategoryRule.of(0, "x", "web", "exact", ""));
     }
 
