@@ -744,4 +744,35 @@ class PeopleTest {
         assertEquals("no-store", send("GET", "/api/v1/users", a.adminToken(), null).getHeaders().get("Cache-Control"));
         assertEquals("no-store", send("GET", "/api/v1/users", null, null).getHeaders().get("Cache-Control"), "errors too");
     }
+
+    /** Redis or Postgres gone: sign-in, enrollment and API keys answer 503 with Retry-After, never let a request through unchecked. */
+    @Test
+    void withRedisOrPostgresGoneTheNewRoutesAnswerUnavailable() {
+        Map<String, String> gone = new HashMap<>(env);
+        gone.put("NUSCAPE_REDIS_URL", "redis://127.0.0.1:" + io.nuscape.testkit.FreePort.pick());
+        gone.put("NUSCAPE_REDIS_TIMEOUT_MS", "300");
+        gone.put("NUSCAPE_DATABASE_URL", "jdbc:postgresql://127.0.0.1:" + io.nuscape.testkit.FreePort.pick() + "/nuscape");
+        try (ApiHandler down = new ApiHandler(new ApiFunction(Settings.from(gone), KeySource.of(KeySet.parse(TestKeys.keySet(KEY))),
+                new Database(gone.get("NUSCAPE_DATABASE_URL"), "nuscape_api", "x"), CLOCK))) {
+            for (APIGatewayV2HTTPEvent e : List.of(
+                    event("POST", "/api/v1/sessions", null, "{\"email\":\"a@example.com\",\"password\":\"" + PASSWORD + "\"}"),
+                    event("POST", "/api/v1/enroll", null, "{\"code\":\"AAAAA-AAAAA\",\"name\":\"x\",\"platform\":\"ios\"}"),
+                    event("GET", "/api/v1/devices", "nsk_" + "A".repeat(43), null))) {
+                APIGatewayV2HTTPResponse r = down.handleRequest(e, null);
+                assertError(r, 503, "unavailable");
+                assertNotNull(r.getHeaders().get("Retry-After"), e.getRawPath());
+            }
+        }
+    }
+
+    static APIGatewayV2HTTPEvent event(String method, String path, String bearer, String body) {
+        Map<String, String> headers = new HashMap<>(Map.of("content-type", "application/json", "host", "api.example.com"));
+        if (bearer != null) {
+            headers.put("authorization", "Bearer " + bearer);
+        }
+        return APIGatewayV2HTTPEvent.builder().withRouteKey(method + " " + path).withRawPath(path).withRawQueryString("").withHeaders(headers)
+                .withBody(body).withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder().withRequestId("d")
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod(method).withPath(path).withSourceIp(address()).build())
+                        .build()).build();
+    }
 }

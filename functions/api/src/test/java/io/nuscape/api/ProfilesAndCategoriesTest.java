@@ -116,12 +116,21 @@ class ProfilesAndCategoriesTest {
 
     /** One hour row of {@code ms} for the device (the 60m table, as the drainer writes it). */
     static void usage(UUID account, String device, String key, long ms) throws Exception {
-        try (Connection c = db.connect(); PreparedStatement p = c.prepareStatement("INSERT INTO usage_60m VALUES (?, ?, ?, 'app', ?, 1, ?)")) {
+        row(account, device, "app", key, ms);
+    }
+
+    static void web(UUID account, String device, String host, long ms) throws Exception {
+        row(account, device, "web", host, ms);
+    }
+
+    static void row(UUID account, String device, String kind, String key, long ms) throws Exception {
+        try (Connection c = db.connect(); PreparedStatement p = c.prepareStatement("INSERT INTO usage_60m VALUES (?, ?, ?, ?, ?, 1, ?)")) {
             p.setObject(1, account);
             p.setObject(2, UUID.fromString(device));
             p.setTimestamp(3, Timestamp.from(HOUR));
-            p.setString(4, key);
-            p.setLong(5, ms);
+            p.setString(4, kind);
+            p.setString(5, key);
+            p.setLong(6, ms);
             p.executeUpdate();
         }
     }
@@ -225,17 +234,6 @@ class ProfilesAndCategoriesTest {
     static JsonNode top(String token, String query) {
         return ok(send("GET", "/api/v1/usage/top?from=" + HOUR.minusSeconds(3600) + "&to=" + HOUR.plusSeconds(7200) + "&step=60m&" + query,
                 token, null), 200).get("items");
-    }
-
-    static void web(UUID account, String device, String host, long ms) throws Exception {
-        try (Connection c = db.connect(); PreparedStatement p = c.prepareStatement("INSERT INTO usage_60m VALUES (?, ?, ?, 'web', ?, 1, ?)")) {
-            p.setObject(1, account);
-            p.setObject(2, UUID.fromString(device));
-            p.setTimestamp(3, Timestamp.from(HOUR));
-            p.setString(4, host);
-            p.setLong(5, ms);
-            p.executeUpdate();
-        }
     }
 
     @Test
