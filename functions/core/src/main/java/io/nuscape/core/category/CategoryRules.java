@@ -35,8 +35,6 @@ public final class CategoryRules {
         }
     }
 
-    public static final CategoryRules NONE = new CategoryRules(List.of());
-
     public List<CategoryRule> rules() {
         return rules;
     }

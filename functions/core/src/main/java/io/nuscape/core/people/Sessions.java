@@ -21,9 +21,8 @@ public final class Sessions {
     /** Refresh tokens carry 256 random bits. */
     private static final int REFRESH_TOKEN_BYTES = 32;
 
-    /** How long access tokens and sessions live. */
+    /** How long access tokens and sessions live (PeopleSettings: 15 minutes and 30 days unless configured). */
     public record Lifetimes(Duration accessToken, Duration session) {
-        public static final Lifetimes DEFAULT = new Lifetimes(Duration.ofMinutes(15), Duration.ofDays(30));
     }
 
     /** A signed-in user: the access token for requests and the refresh token for the cookie. */
