@@ -59,10 +59,10 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
             throw new ApiException(ErrorCode.INTERNAL, "route has no access rule");
         }
         String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        String key = apiKey(authorization);
         Principal principal;
         try {
-            principal = apiKey(authorization) != null ? apiKeys.authenticate(apiKey(authorization))
-                    : verifier.verifyAuthorization(authorization);
+            principal = key != null ? apiKeys.authenticate(key) : verifier.verifyAuthorization(authorization);
         } catch (TokenRejectedException e) {
             throw new ApiException(ErrorCode.INVALID_TOKEN, e.getMessage());
         } catch (RuntimeException e) {
