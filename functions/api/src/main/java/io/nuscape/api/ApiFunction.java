@@ -22,6 +22,7 @@ import io.nuscape.core.auth.TokenIssuer;
 import io.nuscape.core.auth.TokenVerifier;
 import io.nuscape.core.category.Categories;
 import io.nuscape.core.category.CategoryUsage;
+import io.nuscape.core.profile.CombinedScreenTime;
 import io.nuscape.core.internal.SecretsClient;
 import io.nuscape.core.people.ApiKeys;
 import io.nuscape.core.people.Invitations;
@@ -129,7 +130,7 @@ public final class ApiFunction implements AutoCloseable {
                 .register(new OperationsResource(redis, pool, stream, settings.streamShards()))
                 .register(new UsageResource(usage, profiles, new CategoryUsage(usage, categories), clock))
                 .register(new CategoryResource(categories, clock))
-                .register(new ProfileResource(profiles, clock))
+                .register(new ProfileResource(profiles, new CombinedScreenTime(profiles, usage), clock))
                 .register(new OpenApiResource());
     }
 

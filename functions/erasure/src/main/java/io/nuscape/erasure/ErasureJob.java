@@ -3,7 +3,7 @@ package io.nuscape.erasure;
 import io.nuscape.core.StructuredLog;
 import io.nuscape.core.control.Erasure;
 import io.nuscape.core.queue.ControlPlaneCache;
-import io.nuscape.core.rollup.Granularity;
+import io.nuscape.postgres.RollupTable;
 import io.nuscape.postgres.PostgresErasures;
 import io.nuscape.redis.RedisDeviceSweeper;
 import java.time.Clock;
@@ -58,8 +58,8 @@ public final class ErasureJob {
             }
             cache.markErased(e.accountId(), e.deviceId());
             store.progress(e.erasureId(), "rollups");
-            for (Granularity g : Granularity.values()) {
-                rows += store.deleteRollups(g, e.accountId(), e.deviceId(), batch, keepGoing);
+            for (RollupTable t : RollupTable.ALL) {
+                rows += store.deleteRollups(t, e.accountId(), e.deviceId(), batch, keepGoing);
             }
             store.progress(e.erasureId(), "dedupe_keys");
             rows += store.deleteDedupeKeys(e.deviceId(), batch, keepGoing);

@@ -158,6 +158,11 @@ class ErasureJobTest {
                     b.append(t).append('=').append(rs.getLong(1)).append('/').append(rs.getLong(2)).append('/').append(rs.getLong(3)).append(' ');
                 }
             }
+            try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(sum(bit_count(cells)), 0) FROM usage_presence WHERE device_id = '"
+                    + device + "'")) {
+                rs.next();
+                b.append("usage_presence=").append(rs.getLong(1)).append('/').append(rs.getLong(2));
+            }
         }
         return b.toString();
     }
@@ -166,7 +171,7 @@ class ErasureJobTest {
     void assertNoTrace(UUID device) throws Exception {
         String id = device.toString();
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            for (String t : new String[] {"usage_1m", "usage_5m", "usage_60m"}) {
+            for (String t : new String[] {"usage_1m", "usage_5m", "usage_60m", "usage_presence"}) {
                 try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + t + " WHERE device_id = '" + id + "'")) {
                     rs.next();
                     assertEquals(0, rs.getLong(1), t);
@@ -207,6 +212,7 @@ class ErasureJobTest {
         drainer().drainUntilIdle(shard());
         String keptBefore = totals(kept);
         assertTrue(totals(erased).contains("usage_1m=") && !totals(erased).startsWith("usage_1m=0/"));
+        assertFalse(totals(erased).contains("usage_presence=0/"), "the device has presence to erase: " + totals(erased));
 
         Erasure e = control.requestErasure(account, erased).orElseThrow();
         cache.markErased(account, erased); // what DELETE /api/v1/devices/{id} does

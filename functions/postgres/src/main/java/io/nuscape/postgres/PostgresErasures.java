@@ -1,7 +1,6 @@
 package io.nuscape.postgres;
 
 import io.nuscape.core.control.Erasure;
-import io.nuscape.core.rollup.Granularity;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,7 +12,7 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 /**
- * The Postgres side of device erasure: a device's rollup rows and dedupe keys go in bounded batches
+ * The Postgres side of device erasure: a device's rollup and presence rows and dedupe keys go in bounded batches
  * (each committed on its own, so a killed run keeps its progress), its record keeps only what is needed
  * to drop late events and to report the request, and the request is marked done.
  */
@@ -41,9 +40,10 @@ public final class PostgresErasures {
         return out;
     }
 
-    public long deleteRollups(Granularity g, UUID account, UUID device, int batch, BooleanSupplier keepGoing) throws SQLException {
+    /** Deletes the device's rows of a rollup table or of presence ({@link RollupTable}), in committed batches; returns how many. */
+    public long deleteRollups(RollupTable t, UUID account, UUID device, int batch, BooleanSupplier keepGoing) throws SQLException {
         // Rollup tables are partitioned: a ctid is unique only within its partition, so match (tableoid, ctid).
-        String sql = "DELETE FROM " + g.table() + " WHERE (tableoid, ctid) IN (SELECT tableoid, ctid FROM " + g.table()
+        String sql = "DELETE FROM " + t.name() + " WHERE (tableoid, ctid) IN (SELECT tableoid, ctid FROM " + t.name()
                 + " WHERE account_id = ? AND device_id = ? LIMIT ?)";
         return PostgresRetention.batchedDelete(database, sql, keepGoing, s -> {
             s.setObject(1, account);
@@ -67,23 +67,24 @@ public final class PostgresErasures {
         return deleted;
     }
 
-    /** True when no rollup row or dedupe key of the device is left (a drainer in flight at revocation may have added some). */
+    /** True when no rollup or presence row or dedupe key of the device is left (a drainer in flight at revocation may have added some). */
     public boolean nothingLeft(UUID account, UUID device) throws SQLException {
         StringBuilder sql = new StringBuilder("""
                 SELECT EXISTS (SELECT 1 FROM usage_1m WHERE account_id = ? AND device_id = ?)
                     OR EXISTS (SELECT 1 FROM usage_5m WHERE account_id = ? AND device_id = ?)
-                    OR EXISTS (SELECT 1 FROM usage_60m WHERE account_id = ? AND device_id = ?)""");
+                    OR EXISTS (SELECT 1 FROM usage_60m WHERE account_id = ? AND device_id = ?)
+                    OR EXISTS (SELECT 1 FROM usage_presence WHERE account_id = ? AND device_id = ?)""");
         List<String> tables = dedupeTables();
         for (String t : tables) {
             sql.append(" OR EXISTS (SELECT 1 FROM ").append(t).append(" WHERE device_id = ?)");
         }
         try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement(sql.toString())) {
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 4; i++) {
                 s.setObject(i * 2 + 1, account);
                 s.setObject(i * 2 + 2, device);
             }
             for (int i = 0; i < tables.size(); i++) {
-                s.setObject(7 + i, device);
+                s.setObject(9 + i, device);
             }
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();

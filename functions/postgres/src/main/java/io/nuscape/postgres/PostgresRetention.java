@@ -39,7 +39,7 @@ public final class PostgresRetention {
     }
 
     /** The rollup partitions of a table (attached, pending detach, or detached and not yet dropped). */
-    public List<Partition> partitions(Granularity g) throws SQLException {
+    public List<Partition> partitions(RollupTable t) throws SQLException {
         String sql = """
                 SELECT c.relname, i.inhrelid IS NOT NULL, coalesce(i.inhdetachpending, false)
                 FROM pg_class c
@@ -48,29 +48,29 @@ public final class PostgresRetention {
                 ORDER BY c.relname""";
         List<Partition> out = new ArrayList<>();
         try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, g.table() + "\\_p%");
+            s.setString(1, t.name() + "\\_p%");
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     String name = rs.getString(1);
-                    out.add(new Partition(name, end(g, name.substring(name.lastIndexOf("_p") + 2)), rs.getBoolean(2), rs.getBoolean(3)));
+                    out.add(new Partition(name, end(t, name.substring(name.lastIndexOf("_p") + 2)), rs.getBoolean(2), rs.getBoolean(3)));
                 }
             }
         }
         return out;
     }
 
-    private static Instant end(Granularity g, String suffix) {
-        if (g == Granularity.MINUTE) {
+    private static Instant end(RollupTable t, String suffix) {
+        if (t.dailyPartitions()) {
             return LocalDate.parse(suffix, DAY).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
         }
         return LocalDate.parse(suffix + "01", DateTimeFormatter.ofPattern("yyyyMMdd")).plusMonths(1).atStartOfDay(ZoneOffset.UTC).toInstant();
     }
 
     /** Detaches and drops every partition whose whole period ends at or before the cutoff; returns the rows they held (estimate). */
-    public Result dropPartitionsBefore(Granularity g, Instant cutoff, BooleanSupplier keepGoing) throws SQLException {
+    public Result dropPartitionsBefore(RollupTable t, Instant cutoff, BooleanSupplier keepGoing) throws SQLException {
         long rows = 0;
         int dropped = 0;
-        for (Partition p : partitions(g)) {
+        for (Partition p : partitions(t)) {
             if (!keepGoing.getAsBoolean()) {
                 break;
             }
@@ -85,7 +85,7 @@ public final class PostgresRetention {
                 }
                 // Through the schema owner's SECURITY DEFINER function: this role owns no table (V2 migration).
                 try (PreparedStatement drop = c.prepareStatement("SELECT drop_usage_partition(?, ?)")) {
-                    drop.setString(1, g.table());
+                    drop.setString(1, t.name());
                     drop.setString(2, p.name());
                     drop.execute();
                 } catch (SQLException e) {
@@ -105,9 +105,9 @@ public final class PostgresRetention {
     public record Result(int partitions, long rows) {
     }
 
-    /** Accounts whose policy sets a retention other than the given (default) days for the granularity, with their days. */
-    public Map<UUID, Integer> accountsWithOwnRetention(Granularity g, int defaultDays) throws SQLException {
-        String column = policyColumn(g);
+    /** Accounts whose policy sets a retention other than the given (default) days for the table's granularity, with their days. */
+    public Map<UUID, Integer> accountsWithOwnRetention(RollupTable t, int defaultDays) throws SQLException {
+        String column = policyColumn(t.retainedAs());
         Map<UUID, Integer> out = new LinkedHashMap<>();
         try (Connection c = database.connect();
              PreparedStatement s = c.prepareStatement("SELECT account_id, " + column + " FROM policies WHERE " + column + " <> ? ORDER BY account_id")) {
@@ -121,9 +121,9 @@ public final class PostgresRetention {
         return out;
     }
 
-    /** The longest retention any account has for the granularity (the default included). */
-    public int longestRetention(Granularity g, int defaultDays) throws SQLException {
-        String column = policyColumn(g);
+    /** The longest retention any account has for the table's granularity (the default included). */
+    public int longestRetention(RollupTable t, int defaultDays) throws SQLException {
+        String column = policyColumn(t.retainedAs());
         try (Connection c = database.connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT coalesce(max(" + column + "), 0) FROM policies")) {
             rs.next();
@@ -132,11 +132,11 @@ public final class PostgresRetention {
     }
 
     /** Deletes, in batches, an account's buckets that end at or before the cutoff; returns rows deleted. */
-    public long deleteAccountBucketsBefore(Granularity g, UUID account, Instant cutoff, int batch, BooleanSupplier keepGoing) throws SQLException {
+    public long deleteAccountBucketsBefore(RollupTable t, UUID account, Instant cutoff, int batch, BooleanSupplier keepGoing) throws SQLException {
         // A bucket is expired when its whole period is outside the window: start + size <= cutoff.
-        Timestamp lastStart = Timestamp.from(cutoff.minusMillis(g.millis()));
+        Timestamp lastStart = Timestamp.from(cutoff.minusMillis(t.bucketMillis()));
         // Rollup tables are partitioned: a ctid is unique only within its partition, so match (tableoid, ctid).
-        String sql = "DELETE FROM " + g.table() + " WHERE (tableoid, ctid) IN (SELECT tableoid, ctid FROM " + g.table()
+        String sql = "DELETE FROM " + t.name() + " WHERE (tableoid, ctid) IN (SELECT tableoid, ctid FROM " + t.name()
                 + " WHERE account_id = ? AND bucket_start <= ? LIMIT ?)";
         return batchedDelete(sql, keepGoing, s -> {
             s.setObject(1, account);
@@ -149,12 +149,12 @@ public final class PostgresRetention {
      * Deletes, in batches, buckets ending at or before the cutoff of accounts on the default retention
      * (no policy, or a policy with exactly the default), when some other account keeps the partitions longer.
      */
-    public long deleteDefaultAccountsBucketsBefore(Granularity g, Instant cutoff, int defaultDays, int batch, BooleanSupplier keepGoing)
+    public long deleteDefaultAccountsBucketsBefore(RollupTable t, Instant cutoff, int defaultDays, int batch, BooleanSupplier keepGoing)
             throws SQLException {
-        String column = policyColumn(g);
-        Timestamp lastStart = Timestamp.from(cutoff.minusMillis(g.millis()));
+        String column = policyColumn(t.retainedAs());
+        Timestamp lastStart = Timestamp.from(cutoff.minusMillis(t.bucketMillis()));
         // Rollup tables are partitioned: a ctid is unique only within its partition, so match (tableoid, ctid).
-        String sql = "DELETE FROM " + g.table() + " WHERE (tableoid, ctid) IN (SELECT u.tableoid, u.ctid FROM " + g.table() + " u"
+        String sql = "DELETE FROM " + t.name() + " WHERE (tableoid, ctid) IN (SELECT u.tableoid, u.ctid FROM " + t.name() + " u"
                 + " WHERE u.bucket_start <= ? AND NOT EXISTS (SELECT 1 FROM policies p WHERE p.account_id = u.account_id AND p."
                 + column + " <> ?) LIMIT ?)";
         return batchedDelete(sql, keepGoing, s -> {

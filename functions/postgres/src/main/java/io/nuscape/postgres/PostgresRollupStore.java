@@ -2,6 +2,7 @@ package io.nuscape.postgres;
 
 import io.nuscape.core.rollup.DrainEvent;
 import io.nuscape.core.rollup.Granularity;
+import io.nuscape.core.rollup.Presence;
 import io.nuscape.core.rollup.RollupRow;
 import io.nuscape.core.rollup.RollupStore;
 import io.nuscape.core.rollup.Rollups;
@@ -28,7 +29,8 @@ import java.util.UUID;
 /**
  * {@link RollupStore} on Postgres. One transaction per call: device check, dedupe keys
  * ({@link DedupeKeys}: only first-seen events go on), one
- * {@code INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE} per rollup table, last-seen times.
+ * {@code INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE} per rollup table and for presence (cells
+ * ORed in), last-seen times.
  * Keys are written in one fixed order so that concurrent drainers never deadlock. Holds one connection,
  * opened lazily, replaced after a failure, checked before a transaction once it idled past
  * {@link DatabaseOptions#validateAfterIdle()} and replaced past {@link DatabaseOptions#maxLifetime()}: a
@@ -112,6 +114,7 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
             for (Granularity g : Granularity.values()) {
                 upsert(c, g, rows.get(g));
             }
+            mergePresence(c, Presence.of(fresh));
             touchDevices(c, fresh);
             c.commit();
             connection.idle();
@@ -223,6 +226,42 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
             s.setArray(5, c.createArrayOf("text", keys));
             s.setArray(6, c.createArrayOf("bigint", events));
             s.setArray(7, c.createArrayOf("bigint", durations));
+            s.executeUpdate();
+        }
+    }
+
+    private static final String PRESENCE = """
+            INSERT INTO usage_presence AS p (account_id, device_id, bucket_start, kind, cells)
+            SELECT a, d, to_timestamp(b), k, ('x' || h)::bit(240)
+            FROM unnest(?::uuid[], ?::uuid[], ?::bigint[], ?::text[], ?::text[]) AS v(a, d, b, k, h)
+            ON CONFLICT (account_id, kind, bucket_start, device_id) DO UPDATE SET cells = p.cells | EXCLUDED.cells
+            WHERE (p.cells | EXCLUDED.cells) <> p.cells""";
+
+    /** ORs the rows' cells into usage_presence (idempotent); a row that would not change is not rewritten. */
+    private static void mergePresence(Connection c, List<Presence.Row> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        int n = rows.size();
+        UUID[] accounts = new UUID[n];
+        UUID[] devices = new UUID[n];
+        Long[] slots = new Long[n];
+        String[] kinds = new String[n];
+        String[] cells = new String[n];
+        for (int i = 0; i < n; i++) {
+            Presence.Row r = rows.get(i);
+            accounts[i] = r.accountId();
+            devices[i] = r.deviceId();
+            slots[i] = r.slotStartMillis() / 1000;
+            kinds[i] = r.kind();
+            cells[i] = r.hex();
+        }
+        try (PreparedStatement s = c.prepareStatement(PRESENCE)) {
+            s.setArray(1, c.createArrayOf("uuid", accounts));
+            s.setArray(2, c.createArrayOf("uuid", devices));
+            s.setArray(3, c.createArrayOf("bigint", slots));
+            s.setArray(4, c.createArrayOf("text", kinds));
+            s.setArray(5, c.createArrayOf("text", cells));
             s.executeUpdate();
         }
     }

@@ -1,5 +1,6 @@
 package io.nuscape.postgres;
 
+import io.nuscape.core.rollup.Presence;
 import io.nuscape.core.usage.UsageQuery;
 import io.nuscape.core.usage.UsageReader;
 import java.sql.PreparedStatement;
@@ -9,10 +10,11 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
- * {@link UsageReader} on the rollup tables. Every statement is parameterised and filtered by the caller's
+ * {@link UsageReader} on the rollup tables and usage_presence. Every statement is parameterised and filtered by the caller's
  * account in SQL; the table comes from the granularity enum, never from input.
  */
 public final class PostgresUsageReader implements UsageReader {
@@ -78,6 +80,36 @@ public final class PostgresUsageReader implements UsageReader {
         return out;
     }
 
+    @Override
+    public List<PresenceSlot> presence(UUID accountId, List<UUID> devices, String kind, Instant from, Instant to, Set<Instant> detailed)
+            throws SQLException {
+        List<PresenceSlot> out = new ArrayList<>();
+        if (devices.isEmpty()) {
+            return out;
+        }
+        // One index range (account, kind, hours) with the devices matched in it; the union by bit_or, each
+        // device's cells only for the hours a bucket edge splits.
+        String sql = "SELECT bucket_start, bit_or(cells)::text, sum(bit_count(cells)),"
+                + " CASE WHEN bucket_start = ANY(?::timestamptz[]) THEN array_agg(cells::text) END"
+                + " FROM usage_presence WHERE account_id = ? AND kind = ?"
+                + " AND bucket_start >= ? AND bucket_start < ? AND device_id = ANY(?::uuid[]) GROUP BY bucket_start";
+        List<Object> params = List.of(new TimestampArray(detailed.stream().map(Timestamp::from).toArray(Timestamp[]::new)), accountId, kind,
+                Timestamp.from(from), Timestamp.from(to), new UuidArray(devices.toArray(UUID[]::new)));
+        try (ConnectionPool.Lease l = pool.borrow(); PreparedStatement s = prepare(l, sql, params); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                List<long[]> each = new ArrayList<>();
+                java.sql.Array cells = rs.getArray(4);
+                if (cells != null) {
+                    for (Object o : (Object[]) cells.getArray()) {
+                        each.add(Presence.parse((String) o));
+                    }
+                }
+                out.add(new PresenceSlot(rs.getTimestamp(1).toInstant(), Presence.parse(rs.getString(2)), rs.getLong(3), each));
+            }
+        }
+        return out;
+    }
+
     private static Timestamp start(UsageQuery q) {
         return Timestamp.from(Instant.ofEpochMilli(q.granularity().bucketOf(q.from().toEpochMilli())));
     }
@@ -115,6 +147,10 @@ public final class PostgresUsageReader implements UsageReader {
     private record UuidArray(UUID[] values) {
     }
 
+    /** A timestamptz[] parameter. */
+    private record TimestampArray(Timestamp[] values) {
+    }
+
     private static PreparedStatement prepare(ConnectionPool.Lease l, String sql, List<Object> params) throws SQLException {
         PreparedStatement s = l.connection().prepareStatement(sql);
         for (int i = 0; i < params.size(); i++) {
@@ -125,6 +161,8 @@ public final class PostgresUsageReader implements UsageReader {
                 s.setArray(i + 1, l.connection().createArrayOf("text", a.values()));
             } else if (p instanceof UuidArray a) {
                 s.setArray(i + 1, l.connection().createArrayOf("uuid", a.values()));
+            } else if (p instanceof TimestampArray a) {
+                s.setArray(i + 1, l.connection().createArrayOf("timestamptz", a.values()));
             } else {
                 s.setObject(i + 1, p);
             }

@@ -62,8 +62,17 @@ class RolesTest {
         Database drainer = as("nuscape_drainer");
         long now = System.currentTimeMillis();
         try (PostgresRollupStore store = new PostgresRollupStore(drainer)) {
-            var applied = store.apply(List.of(new DrainEvent(account, device, now, 0, new UsageEvent(UUID.randomUUID().toString(), now, "app", "k", 5))));
-            assertEquals(1, applied.counted());
+            var applied = store.apply(List.of(new DrainEvent(account, device, now, 0, new UsageEvent(UUID.randomUUID().toString(), now, "app", "k", 5)),
+                    new DrainEvent(account, device, now, 0, new UsageEvent(UUID.randomUUID().toString(), now, "screen", "on", 60_000))));
+            assertEquals(2, applied.counted());
+            // A second drain of the same hour ORs into the row (the UPDATE (cells) grant).
+            assertEquals(1, store.apply(List.of(new DrainEvent(account, device, now, 0,
+                    new UsageEvent(UUID.randomUUID().toString(), now + 60_000, "screen", "on", 60_000)))).counted());
+        }
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             var rs = s.executeQuery("SELECT sum(bit_count(cells)) FROM usage_presence WHERE device_id = '" + device + "'")) {
+            rs.next();
+            assertEquals(8, rs.getLong(1), "two minutes of screen in presence");
         }
         LocalDate far = LocalDate.now(ZoneOffset.UTC).plusDays(60);
         assertTrue(new Migrator(drainer).ensurePartitions(far, far) > 0, "partitions made through the SECURITY DEFINER function");
@@ -77,6 +86,8 @@ class RolesTest {
                 "SELECT name FROM devices",
                 "UPDATE devices SET name = 'x'",
                 "DELETE FROM usage_1m",
+                "DELETE FROM usage_presence",
+                "UPDATE usage_presence SET device_id = gen_random_uuid()",
                 "TRUNCATE event_dedupe",
                 "SELECT * FROM policies",
                 "DROP TABLE usage_1m",
@@ -96,6 +107,8 @@ class RolesTest {
         assertEquals(1, control.devices(account).size());
         new PostgresUsageReader(pool).top(new io.nuscape.core.usage.UsageQuery(account, Instant.now().minusSeconds(3600), Instant.now(),
                 Granularity.HOUR, java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty()), 10);
+        new PostgresUsageReader(pool).presence(account, List.of(device), "screen", Instant.now().minusSeconds(3600), Instant.now(),
+                java.util.Set.of(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS)));
         pool.close();
         forbidden("nuscape_api",
                 // A device or profile never moves to another account; rules are replaced, never edited in place.
@@ -115,6 +128,8 @@ class RolesTest {
                 "DELETE FROM accounts",
                 "DELETE FROM usage_1m",
                 "INSERT INTO usage_1m (account_id, device_id, bucket_start, kind, key) VALUES (" + uuid() + ", " + uuid() + ", now(), 'a', 'k')",
+                "UPDATE usage_presence SET cells = cells",
+                "DELETE FROM usage_presence",
                 "SELECT * FROM event_dedupe",
                 "UPDATE erasure_requests SET status = 'done', completed_at = now()",
                 "CREATE TABLE mine (i int)",
@@ -125,7 +140,9 @@ class RolesTest {
     void erasureTouchesNoPolicyAndNoAccount() throws SQLException {
         PostgresErasures erasures = new PostgresErasures(as("nuscape_erasure"));
         UUID device = UUID.randomUUID();
-        assertEquals(0, erasures.deleteRollups(Granularity.MINUTE, UUID.randomUUID(), device, 100, () -> true));
+        assertEquals(0, erasures.deleteRollups(RollupTable.of(Granularity.MINUTE), UUID.randomUUID(), device, 100, () -> true));
+        assertEquals(0, erasures.deleteRollups(RollupTable.PRESENCE, UUID.randomUUID(), device, 100, () -> true));
+        assertTrue(erasures.nothingLeft(UUID.randomUUID(), device));
         assertEquals(0, erasures.deleteDedupeKeys(device, 100, () -> true));
         erasures.pending(10);
         forbidden("nuscape_erasure",
@@ -137,6 +154,7 @@ class RolesTest {
                 "DELETE FROM accounts",
                 "DELETE FROM devices",
                 "UPDATE devices SET token_generation = 1",
+                "UPDATE usage_presence SET cells = cells",
                 "INSERT INTO usage_1m (account_id, device_id, bucket_start, kind, key) VALUES (" + uuid() + ", " + uuid() + ", now(), 'a', 'k')",
                 "DROP TABLE usage_1m",
                 "CREATE TABLE mine (i int)",
@@ -148,9 +166,13 @@ class RolesTest {
         LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(500);
         new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).ensurePartitions(old, old);
         PostgresRetention retention = new PostgresRetention(as("nuscape_retention"));
-        PostgresRetention.Result r = retention.dropPartitionsBefore(Granularity.MINUTE, old.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant(), () -> true);
+        PostgresRetention.Result r = retention.dropPartitionsBefore(io.nuscape.postgres.RollupTable.of(Granularity.MINUTE), old.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant(), () -> true);
         assertEquals(1, r.partitions());
-        assertTrue(retention.partitions(Granularity.MINUTE).stream().noneMatch(p -> p.name().endsWith(old.toString().replace("-", ""))));
+        Instant monthEnd = old.withDayOfMonth(1).plusMonths(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        assertTrue(retention.dropPartitionsBefore(RollupTable.PRESENCE, monthEnd, () -> true).partitions() >= 1, "presence's month, through the function");
+        String month = "usage_presence_p" + old.toString().substring(0, 7).replace("-", "");
+        assertTrue(retention.partitions(RollupTable.PRESENCE).stream().noneMatch(p -> p.name().equals(month)), month);
+        assertTrue(retention.partitions(io.nuscape.postgres.RollupTable.of(Granularity.MINUTE)).stream().noneMatch(p -> p.name().endsWith(old.toString().replace("-", ""))));
         try (Connection c = as("nuscape_retention").connect(); Statement s = c.createStatement()) {
             SQLException e = assertThrows(SQLException.class, () -> s.execute("SELECT drop_usage_partition('usage_1m', 'accounts')"));
             assertEquals("22023", e.getSQLState(), "only rollup partitions: " + e.getMessage());
@@ -167,6 +189,7 @@ class RolesTest {
                 "ALTER TABLE usage_1m DETACH PARTITION usage_1m_p" + day,
                 "DELETE FROM devices",
                 "DELETE FROM accounts",
+                "UPDATE usage_presence SET cells = cells",
                 "UPDATE policies SET retention_days_1m = 1",
                 "INSERT INTO usage_1m (account_id, device_id, bucket_start, kind, key) VALUES (" + uuid() + ", " + uuid() + ", now(), 'a', 'k')",
                 "CREATE TABLE mine (i int)");
@@ -182,12 +205,12 @@ class RolesTest {
             reader.setAutoCommit(false);
             s.execute("LOCK TABLE usage_1m IN ACCESS SHARE MODE"); // a long dashboard read, say
             long t0 = System.nanoTime();
-            assertEquals(0, retention.dropPartitionsBefore(Granularity.MINUTE, cutoff, () -> true).partitions());
+            assertEquals(0, retention.dropPartitionsBefore(io.nuscape.postgres.RollupTable.of(Granularity.MINUTE), cutoff, () -> true).partitions());
             long waited = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(waited >= 4_000 && waited < 15_000, "waited about lock_timeout (5 s): " + waited + " ms");
             reader.rollback();
         }
-        assertEquals(1, retention.dropPartitionsBefore(Granularity.MINUTE, cutoff, () -> true).partitions());
+        assertEquals(1, retention.dropPartitionsBefore(io.nuscape.postgres.RollupTable.of(Granularity.MINUTE), cutoff, () -> true).partitions());
     }
 
     @Test

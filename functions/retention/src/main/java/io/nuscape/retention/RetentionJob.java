@@ -6,6 +6,7 @@ import io.nuscape.core.control.RetentionLimits;
 import io.nuscape.core.rollup.Granularity;
 import io.nuscape.postgres.Migrator;
 import io.nuscape.postgres.PostgresRetention;
+import io.nuscape.postgres.RollupTable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,22 +54,23 @@ public final class RetentionJob {
                 + migrator.ensureDedupePartitions(today, today.plusDays(Migrator.DEDUPE_PARTITIONS_AHEAD_DAYS));
         int dropped = 0;
         long rows = 0;
-        for (Granularity g : Granularity.values()) {
+        for (RollupTable t : RollupTable.ALL) {
+            Granularity g = t.retainedAs();
             int defaultDays = Policy.DEFAULTS.retentionDays(g);
             // Policies stored before a lower platform maximum are capped here too.
-            int longest = limits.effectiveDays(g, retention.longestRetention(g, defaultDays));
-            PostgresRetention.Result r = retention.dropPartitionsBefore(g, now.minus(Duration.ofDays(longest)), keepGoing);
+            int longest = limits.effectiveDays(g, retention.longestRetention(t, defaultDays));
+            PostgresRetention.Result r = retention.dropPartitionsBefore(t, now.minus(Duration.ofDays(longest)), keepGoing);
             dropped += r.partitions();
             rows += r.rows();
             // Then each account's exact window, bucket by bucket, in what the partitions still hold.
-            Map<UUID, Integer> own = retention.accountsWithOwnRetention(g, defaultDays);
+            Map<UUID, Integer> own = retention.accountsWithOwnRetention(t, defaultDays);
             for (Map.Entry<UUID, Integer> a : own.entrySet()) {
-                rows += retention.deleteAccountBucketsBefore(g, a.getKey(),
+                rows += retention.deleteAccountBucketsBefore(t, a.getKey(),
                         now.minus(Duration.ofDays(limits.effectiveDays(g, a.getValue()))), batch, keepGoing);
             }
             // The boundary partition (and, when some account keeps longer, older ones) still holds expired
             // buckets of default-policy accounts: delete exactly those, bucket by bucket.
-            rows += retention.deleteDefaultAccountsBucketsBefore(g, now.minus(Duration.ofDays(defaultDays)), defaultDays, batch, keepGoing);
+            rows += retention.deleteDefaultAccountsBucketsBefore(t, now.minus(Duration.ofDays(defaultDays)), defaultDays, batch, keepGoing);
         }
         int dedupeTables = retention.expireDedupeKeys(now, dedupeWindow);
         long auditEntries = retention.expireAuditEntries(now, Policy.DEFAULTS.retentionDays60m(), limits.maxDays(Granularity.HOUR), batch, keepGoing);

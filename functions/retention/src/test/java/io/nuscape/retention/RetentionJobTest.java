@@ -9,6 +9,7 @@ import io.nuscape.core.rollup.Granularity;
 import io.nuscape.postgres.Database;
 import io.nuscape.postgres.Migrator;
 import io.nuscape.postgres.PostgresRetention;
+import io.nuscape.postgres.RollupTable;
 import io.nuscape.testkit.TestDatabase;
 import io.nuscape.testkit.TestPostgres;
 import java.sql.Connection;
@@ -55,16 +56,20 @@ class RetentionJobTest {
                         + "('" + SHORT + "', 7, 30, 100), ('" + LONG + "', 30, 120, 420)");
             }
             Object[][] policies = {{DEFAULT, new int[] {14, 90, 400}}, {SHORT, new int[] {7, 30, 100}}, {LONG, new int[] {30, 120, 420}}};
-            for (Granularity g : Granularity.values()) {
-                try (PreparedStatement p = c.prepareStatement("INSERT INTO " + g.table() + " VALUES (?, ?, ?, 'app', 'k', 1, 1)")) {
+            // The rollup tables and presence, which is kept as long as the 60m rollups.
+            for (RollupTable t : RollupTable.ALL) {
+                String insert = t == RollupTable.PRESENCE ? "INSERT INTO usage_presence VALUES (?, ?, ?, 'screen', repeat('1', 240)::bit(240))"
+                        : "INSERT INTO " + t.name() + " VALUES (?, ?, ?, 'app', 'k', 1, 1)";
+                try (PreparedStatement p = c.prepareStatement(insert)) {
                     for (Object[] policy : policies) {
                         UUID account = (UUID) policy[0];
-                        int days = ((int[]) policy[1])[g.ordinal()];
+                        int days = ((int[]) policy[1])[t.retainedAs().ordinal()];
+                        long size = t.bucketMillis();
                         long cutoff = now.minus(Duration.ofDays(days)).toEpochMilli();
-                        long inside = g.bucketOf(cutoff);            // straddles the cutoff: stays
-                        long expired = inside - g.millis();           // ends exactly at or before the cutoff: goes
-                        long older = expired - Duration.ofDays(g == Granularity.MINUTE ? 10 : 40).toMillis(); // a whole older partition
-                        long recent = g.bucketOf(now.toEpochMilli() - Duration.ofDays(1).toMillis());
+                        long inside = Math.floorDiv(cutoff, size) * size;   // straddles the cutoff: stays
+                        long expired = inside - size;                       // ends exactly at or before the cutoff: goes
+                        long older = expired - Duration.ofDays(t.dailyPartitions() ? 10 : 40).toMillis(); // a whole older partition
+                        long recent = Math.floorDiv(now.toEpochMilli() - Duration.ofDays(1).toMillis(), size) * size;
                         for (long bucket : new long[] {inside, expired, older, recent}) {
                             if (bucket < now.minus(Duration.ofDays(419)).toEpochMilli()) {
                                 continue;
@@ -74,7 +79,7 @@ class RetentionJobTest {
                             p.setTimestamp(3, Timestamp.from(Instant.ofEpochMilli(bucket)));
                             p.addBatch();
                             if (bucket == inside || bucket == recent) {
-                                kept.add(g.table() + "|" + account + "|" + Instant.ofEpochMilli(bucket));
+                                kept.add(t.name() + "|" + account + "|" + Instant.ofEpochMilli(bucket));
                             }
                         }
                     }
@@ -107,10 +112,10 @@ class RetentionJobTest {
     static Set<String> remaining(Fixture f) throws Exception {
         Set<String> out = new TreeSet<>();
         try (Connection c = f.db().connect(); Statement s = c.createStatement()) {
-            for (Granularity g : Granularity.values()) {
-                try (ResultSet rs = s.executeQuery("SELECT account_id, bucket_start FROM " + g.table())) {
+            for (RollupTable t : RollupTable.ALL) {
+                try (ResultSet rs = s.executeQuery("SELECT account_id, bucket_start FROM " + t.name())) {
                     while (rs.next()) {
-                        out.add(g.table() + "|" + rs.getString(1) + "|" + rs.getTimestamp(2).toInstant());
+                        out.add(t.name() + "|" + rs.getString(1) + "|" + rs.getTimestamp(2).toInstant());
                     }
                 }
             }
@@ -126,7 +131,7 @@ class RetentionJobTest {
     }
 
     @Test
-    void dropsExactlyTheExpiredBucketsOfEachAccountAtEveryGranularity() throws Exception {
+    void dropsExactlyTheExpiredBucketsOfEachAccountAtEveryGranularityAndPresenceWithTheHourRollups() throws Exception {
         Fixture f = fixture("retention");
         RetentionJob.Report r = job(f).run(() -> true);
         assertTrue(r.finished());
@@ -139,7 +144,7 @@ class RetentionJobTest {
         // Whole 1m days older than the longest 1m policy (30 days) are gone as partitions, younger ones stay.
         LocalDate today = LocalDate.ofInstant(f.now(), ZoneOffset.UTC);
         Set<String> names = new TreeSet<>();
-        new PostgresRetention(f.database()).partitions(Granularity.MINUTE).forEach(p -> names.add(p.name()));
+        new PostgresRetention(f.database()).partitions(RollupTable.of(Granularity.MINUTE)).forEach(p -> names.add(p.name()));
         assertFalse(names.contains("usage_1m_p" + today.minusDays(32).toString().replace("-", "")));
         assertTrue(names.contains("usage_1m_p" + today.minusDays(29).toString().replace("-", "")));
         assertTrue(names.contains("usage_1m_p" + today.plusDays(30).toString().replace("-", "")), "coming partitions exist");
@@ -197,7 +202,7 @@ class RetentionJobTest {
         assertEquals(expected, remaining(f));
         LocalDate today = LocalDate.ofInstant(f.now(), ZoneOffset.UTC);
         Set<String> names = new TreeSet<>();
-        new PostgresRetention(f.database()).partitions(Granularity.MINUTE).forEach(p -> names.add(p.name()));
+        new PostgresRetention(f.database()).partitions(RollupTable.of(Granularity.MINUTE)).forEach(p -> names.add(p.name()));
         assertFalse(names.contains("usage_1m_p" + today.minusDays(22).toString().replace("-", "")), "dropped past the maximum");
     }
 

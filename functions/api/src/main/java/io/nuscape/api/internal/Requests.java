@@ -11,7 +11,10 @@ import io.nuscape.core.event.Rfc3339;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.UUID;
 
 /** What every resource does the same way: the caller, JSON bodies in and out, ids from paths. */
@@ -64,6 +67,39 @@ public final class Requests {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + name + "\" must be an RFC 3339 date-time, e.g. 2026-11-23T10:00:00Z");
         }
         return Instant.ofEpochMilli(millis);
+    }
+
+    /** The longest range a dashboard answers for (CONTRACT.md). */
+    public static final Duration MAX_RANGE = Duration.ofDays(400);
+
+    /** A dashboard's time range: {@code to} defaults to now, {@code from} to 24 hours before {@code to}. */
+    public record TimeRange(Instant from, Instant to) {
+    }
+
+    /** The range of {@code from} and {@code to} parameters, or a 400 saying what is wrong. */
+    public static TimeRange range(String fromText, String toText, Clock clock) {
+        Instant to = toText == null ? clock.instant() : time("to", toText);
+        Instant from = fromText == null ? to.minus(Duration.ofHours(24)) : time("from", fromText);
+        if (!to.isAfter(from)) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"to\" must be after \"from\"");
+        }
+        if (Duration.between(from, to).compareTo(MAX_RANGE) > 0) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "a range may span at most 400 days");
+        }
+        return new TimeRange(from, to);
+    }
+
+    /** The {@code tz} parameter: an IANA zone name, UTC when absent. */
+    public static ZoneId zone(String tz) {
+        if (tz == null) {
+            return ZoneOffset.UTC;
+        }
+        // Region names only (Europe/Paris, UTC): fixed offsets like +02:00 are not zones a person lives in, and
+        // ZoneId.of would also read them.
+        if (!tz.isEmpty() && tz.length() <= 64 && Character.isLetter(tz.charAt(0)) && ZoneId.getAvailableZoneIds().contains(tz)) {
+            return ZoneId.of(tz);
+        }
+        throw new ApiException(ErrorCode.INVALID_REQUEST, "\"tz\" must be an IANA time zone name, e.g. Europe/Paris or America/New_York");
     }
 
     /** An integer parameter in [min, max], {@code fallback} when absent. */

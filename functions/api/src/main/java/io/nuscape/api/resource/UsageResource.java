@@ -3,9 +3,10 @@ package io.nuscape.api.resource;
 import static io.nuscape.api.internal.Requests.json;
 import static io.nuscape.api.internal.Requests.integer;
 import static io.nuscape.api.internal.Requests.principal;
-import static io.nuscape.api.internal.Requests.time;
+import static io.nuscape.api.internal.Requests.range;
 
 import io.nuscape.api.RequiresScope;
+import io.nuscape.api.internal.Requests;
 import io.nuscape.core.ApiException;
 import io.nuscape.core.ErrorCode;
 import io.nuscape.core.auth.Scope;
@@ -16,6 +17,7 @@ import io.nuscape.core.profile.ProfileStore;
 import io.nuscape.core.rollup.Granularity;
 import io.nuscape.core.usage.UsageQuery;
 import io.nuscape.core.usage.UsageReader;
+import io.nuscape.core.usage.Step;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.QueryParam;
@@ -39,7 +41,6 @@ import java.util.UUID;
  */
 @Path("/api/v1/usage")
 public final class UsageResource {
-    static final Duration MAX_RANGE = Duration.ofDays(400);
     static final int MAX_POINTS = 1500;
 
     private final UsageReader reader;
@@ -120,15 +121,10 @@ public final class UsageResource {
 
     private UsageQuery query(ContainerRequestContext request, String fromText, String toText, Optional<String> kind, String key,
                              String device, String profile, String step) throws Exception {
-        Instant to = toText == null ? clock.instant() : time("to", toText);
-        Instant from = fromText == null ? to.minus(Duration.ofHours(24)) : time("from", fromText);
-        if (!to.isAfter(from)) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"to\" must be after \"from\"");
-        }
+        Requests.TimeRange asked = range(fromText, toText, clock);
+        Instant from = asked.from();
+        Instant to = asked.to();
         Duration range = Duration.between(from, to);
-        if (range.compareTo(MAX_RANGE) > 0) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "a range may span at most 400 days");
-        }
         Granularity g = step == null ? granularityFor(range) : switch (step) {
             case "1m" -> Granularity.MINUTE;
             case "5m" -> Granularity.FIVE_MINUTES;
@@ -172,9 +168,10 @@ public final class UsageResource {
     }
 
     static Granularity granularityFor(Duration range) {
-        if (range.compareTo(Duration.ofHours(6)) <= 0) {
-            return Granularity.MINUTE;
-        }
-        return range.compareTo(Duration.ofDays(14)) <= 0 ? Granularity.FIVE_MINUTES : Granularity.HOUR;
+        return switch (Step.forRange(range)) {
+            case MINUTE -> Granularity.MINUTE;
+            case FIVE_MINUTES -> Granularity.FIVE_MINUTES;
+            default -> Granularity.HOUR;
+        };
     }
 }

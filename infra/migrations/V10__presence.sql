@@ -1,0 +1,84 @@
+-- NuScape schema, version 10: presence, the seconds each device was in use, for combined screen time
+-- (a profile's time counted once when several of its devices were in use at once).
+--
+-- One row per (account, kind, UTC hour, device): 240 cells of 15 s; a cell is set when an event of that
+-- kind covered the cell's midpoint. The drainer merges with a bitwise OR, which is idempotent: an event
+-- drained twice sets the bits it had set, so redelivery cannot double count. The union over a profile's
+-- devices is bit_or over their rows. A row is 30 bytes of cells plus the key; an hour in use is one row,
+-- so a device in use 8 hours a day costs 8 rows (about 1 KB with the index) a day per kind.
+-- Indexed as the screen-time question reads: one account, one kind, a range of hours, the profile's devices.
+-- Kept as long as the account's 60m rollups (the same partitions: by month; the same policy column).
+CREATE TABLE usage_presence (
+    account_id   uuid        NOT NULL,
+    device_id    uuid        NOT NULL,
+    bucket_start timestamptz NOT NULL,
+    kind         text        COLLATE "C" NOT NULL,
+    cells        bit(240)    NOT NULL,
+    PRIMARY KEY (account_id, kind, bucket_start, device_id)
+) PARTITION BY RANGE (bucket_start);
+
+-- The partition functions of V1/V2, now knowing usage_presence (monthly, as usage_60m). Replacing keeps
+-- their owner, grants, SECURITY DEFINER and search_path, which are set again here all the same.
+CREATE OR REPLACE FUNCTION ensure_usage_partitions(p_from date, p_to date,
+                                                   p_tables text[] DEFAULT ARRAY['usage_1m', 'usage_5m', 'usage_60m', 'usage_presence'])
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    d       date;
+    created integer := 0;
+    spec    record;
+BEGIN
+    FOR spec IN SELECT * FROM (VALUES ('usage_1m', 'day', 'YYYYMMDD'), ('usage_5m', 'month', 'YYYYMM'),
+                                      ('usage_60m', 'month', 'YYYYMM'), ('usage_presence', 'month', 'YYYYMM')) AS s(tbl, unit, fmt)
+                WHERE s.tbl = ANY (p_tables)
+    LOOP
+        d := date_trunc(spec.unit, p_from)::date;
+        WHILE d <= p_to LOOP
+            DECLARE
+                next_d date := (d + ('1 ' || spec.unit)::interval)::date;
+                part   text := spec.tbl || '_p' || to_char(d, spec.fmt);
+            BEGIN
+                IF to_regclass(part) IS NULL THEN
+                    BEGIN
+                        EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
+                                       part, spec.tbl,
+                                       (d::timestamp AT TIME ZONE 'UTC'), (next_d::timestamp AT TIME ZONE 'UTC'));
+                        created := created + 1;
+                    EXCEPTION WHEN duplicate_table THEN
+                        NULL; -- another session created it first
+                    END;
+                END IF;
+                d := next_d;
+            END;
+        END LOOP;
+    END LOOP;
+    RETURN created;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION drop_usage_partition(p_table text, p_partition text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET lock_timeout = '5s' AS $$
+DECLARE
+    pending boolean;
+BEGIN
+    IF p_table NOT IN ('usage_1m', 'usage_5m', 'usage_60m', 'usage_presence')
+       OR p_partition !~ ('^' || p_table || '_p[0-9]{6}([0-9]{2})?$') THEN
+        RAISE EXCEPTION 'not a rollup partition: % of %', p_partition, p_table USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT i.inhdetachpending INTO pending
+    FROM pg_inherits i
+    WHERE i.inhrelid = to_regclass(p_partition) AND i.inhparent = to_regclass(p_table);
+    IF pending THEN
+        EXECUTE format('ALTER TABLE %I DETACH PARTITION %I FINALIZE', p_table, p_partition);
+    ELSIF pending IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', p_table, p_partition);
+    END IF;
+    EXECUTE format('DROP TABLE IF EXISTS %I', p_partition);
+END;
+$$;
+
+-- Its partitions are made as the others': by the migrator after migrating, by drainers and retention as needed.
+GRANT SELECT, INSERT, UPDATE (cells) ON usage_presence TO nuscape_drainer;
+GRANT SELECT ON usage_presence TO nuscape_api;
+GRANT SELECT, DELETE ON usage_presence TO nuscape_retention;
+GRANT SELECT, DELETE ON usage_presence TO nuscape_erasure;
