@@ -303,6 +303,26 @@ class ProfilesAndCategoriesTest {
         assertEquals(0, ok(send("PUT", "/api/v1/categories", admin, "{\"rules\":[]}"), 200).get("rules").size(), "no rules is a rule set too");
     }
 
+    @Test
+    void aReplacementMadeForAnOlderVersionIsRefusedSoNoEditIsLostBetweenTwoAdmins() {
+        UUID a = account("Two admins");
+        String admin = token(a, Scope.ADMIN);
+        String rule = "{\"category\":\"games\",\"match\":\"exact\",\"pattern\":\"com.game\"}";
+        assertEquals(0, ok(send("GET", "/api/v1/categories", admin, null), 200).get("version").asLong(), "never set");
+        assertEquals(1, ok(send("PUT", "/api/v1/categories", admin, "{\"version\":0,\"rules\":[" + rule + "]}"), 200).get("version").asLong());
+        // Both read version 1; the first to save wins, the second is told to read again.
+        assertEquals(2, ok(send("PUT", "/api/v1/categories", admin, "{\"version\":1,\"rules\":[]}"), 200).get("version").asLong());
+        APIGatewayV2HTTPResponse stale = send("PUT", "/api/v1/categories", admin, "{\"version\":1,\"rules\":[" + rule + "," + rule + "]}");
+        assertError(stale, 409, "conflict");
+        assertTrue(stale.getBody().contains("read them again"), stale.getBody());
+        JsonNode now = ok(send("GET", "/api/v1/categories", admin, null), 200);
+        assertEquals(2, now.get("version").asLong(), "the refused replacement changed nothing");
+        assertEquals(0, now.get("rules").size());
+        assertError(send("PUT", "/api/v1/categories", admin, "{\"version\":\"2\",\"rules\":[]}"), 400, "invalid_request");
+        assertError(send("PUT", "/api/v1/categories", admin, "{\"version\":-1,\"rules\":[]}"), 400, "invalid_request");
+        assertEquals(3, ok(send("PUT", "/api/v1/categories", admin, "{\"rules\":[]}"), 200).get("version").asLong(), "without a version: last write wins");
+    }
+
     static List<String> pairs(JsonNode items, String field) {
         List<String> out = new ArrayList<>();
         items.forEach(i -> out.add(i.get(field).asText() + " " + i.get("duration_ms").asLong()));

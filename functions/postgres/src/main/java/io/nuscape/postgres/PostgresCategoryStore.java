@@ -12,6 +12,8 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Locale;
 import java.util.UUID;
 
@@ -62,14 +64,22 @@ public final class PostgresCategoryStore implements CategoryStore {
     }
 
     @Override
-    public RuleSet replace(UUID accountId, List<CategoryRule> rules, Change change) throws SQLException {
-        return Transaction.run(pool, c -> {
-            // The set's row is locked first: two replacements one after the other, never interleaved.
+    public Optional<RuleSet> replace(UUID accountId, List<CategoryRule> rules, OptionalLong expectedVersion, Change change) throws SQLException {
+        return Optional.ofNullable(Transaction.run(pool, c -> {
+            // The set's row is locked first: two replacements one after the other, never interleaved; the version
+            // it had is the new one less one, so a replacement made for another version is undone here.
             try (PreparedStatement s = c.prepareStatement("INSERT INTO category_rule_sets (account_id, version, updated_at) VALUES (?, 1, ?)"
-                    + " ON CONFLICT (account_id) DO UPDATE SET version = category_rule_sets.version + 1, updated_at = EXCLUDED.updated_at")) {
+                    + " ON CONFLICT (account_id) DO UPDATE SET version = category_rule_sets.version + 1, updated_at = EXCLUDED.updated_at"
+                    + " RETURNING version")) {
                 s.setObject(1, accountId);
                 s.setTimestamp(2, Timestamp.from(change.at()));
-                s.executeUpdate();
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    if (expectedVersion.isPresent() && rs.getLong(1) != expectedVersion.getAsLong() + 1) {
+                        c.rollback();
+                        return null;
+                    }
+                }
             }
             try (PreparedStatement s = c.prepareStatement("DELETE FROM category_rules WHERE account_id = ?")) {
                 s.setObject(1, accountId);
@@ -91,6 +101,6 @@ public final class PostgresCategoryStore implements CategoryStore {
             }
             AuditRows.append(c, accountId, change, "categories.replaced", "account:" + accountId);
             return read(c, accountId);
-        });
+        }));
     }
 }

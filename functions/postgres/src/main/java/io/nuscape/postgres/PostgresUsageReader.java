@@ -88,9 +88,10 @@ public final class PostgresUsageReader implements UsageReader {
             return out;
         }
         // One index range (account, kind, hours) with the devices matched in it; the union by bit_or, each
-        // device's cells only for the hours a bucket edge splits.
+        // device's cells only for the hours a bucket edge splits (FILTER, not CASE: an aggregate under a CASE
+        // is still computed for every group).
         String sql = "SELECT bucket_start, bit_or(cells)::text, sum(bit_count(cells)),"
-                + " CASE WHEN bucket_start = ANY(?::timestamptz[]) THEN array_agg(cells::text) END"
+                + " array_agg(cells::text) FILTER (WHERE bucket_start = ANY(?::timestamptz[]))"
                 + " FROM usage_presence WHERE account_id = ? AND kind = ?"
                 + " AND bucket_start >= ? AND bucket_start < ? AND device_id = ANY(?::uuid[]) GROUP BY bucket_start";
         List<Object> params = List.of(new TimestampArray(detailed.stream().map(Timestamp::from).toArray(Timestamp[]::new)), accountId, kind,

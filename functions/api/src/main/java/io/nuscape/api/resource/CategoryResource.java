@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Map;
 
 /**
@@ -48,8 +49,9 @@ public final class CategoryResource {
 
     @PUT
     @RequiresScope(Scope.ADMIN)
-    public Response replace(@Context ContainerRequestContext request, String body) throws Exception {
-        JsonNode list = object(body).get("rules");
+    public Response replace(@Context ContainerRequestContext context, String body) throws Exception {
+        JsonNode request = object(body);
+        JsonNode list = request.get("rules");
         if (list == null || !list.isArray()) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "\"rules\" must be an array of {category, kind, match, pattern}");
         }
@@ -64,7 +66,18 @@ public final class CategoryResource {
             }
             rules.add(CategoryRule.of(i, textOrNull(r, "category"), textOrNull(r, "kind"), textOrNull(r, "match"), textOrNull(r, "pattern")));
         }
-        return json(200, describe(categories.replace(principal(request).accountId(), rules, change(request, clock))));
+        // "version": the version the admin edited; a change made meanwhile (another tab, another admin) is not overwritten.
+        JsonNode v = request.get("version");
+        OptionalLong expected = OptionalLong.empty();
+        if (v != null && !v.isNull()) {
+            if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < 0) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, "\"version\" must be the non-negative integer GET /api/v1/categories gave");
+            }
+            expected = OptionalLong.of(v.asLong());
+        }
+        return json(200, describe(categories.replace(principal(context).accountId(), rules, expected, change(context, clock))
+                .orElseThrow(() -> new ApiException(ErrorCode.CONFLICT, "the rules changed since version " + v.asLong()
+                        + ": read them again (GET /api/v1/categories) and apply your edit to the current version"))));
     }
 
     @GET

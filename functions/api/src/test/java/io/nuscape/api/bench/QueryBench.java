@@ -25,6 +25,8 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -146,8 +148,6 @@ public final class QueryBench {
             Map<UUID, UUID> profiles = new HashMap<>();
             Map<UUID, List<String>> categories = new HashMap<>();
             try (Connection c = db.connect(); Statement s = c.createStatement(); ConnectionPool pool = new ConnectionPool(db, 1, 5_000)) {
-                s.execute("VACUUM ANALYZE usage_5m");
-                s.execute("VACUUM ANALYZE usage_60m");
                 PostgresCategoryStore rules = new PostgresCategoryStore(pool);
                 for (int a = 0; a < ACCOUNTS; a++) {
                     UUID profile = new UUID(rnd.nextLong(), rnd.nextLong());
@@ -159,11 +159,24 @@ public final class QueryBench {
                                 + "', 'd', 'android', '" + profile + "')");
                     }
                     profiles.put(accounts[a], profile);
-                    rules.replace(accounts[a], rules(), io.nuscape.core.audit.Change.system(Instant.now()));
+                    // Presence of every device in every hour of the 30 days (the worst case: 36 000 rows a profile),
+                    // about half the cells set.
+                    new Migrator(db).ensurePartitions(LocalDate.ofInstant(start, ZoneOffset.UTC), LocalDate.ofInstant(end, ZoneOffset.UTC));
+                    s.execute("INSERT INTO usage_presence SELECT '" + accounts[a] + "', d, h, 'screen',"
+                            + " ('x' || md5(d::text || h::text) || left(md5(h::text || d::text), 28))::bit(240)"
+                            + " FROM unnest('" + java.util.Arrays.toString(devices[a]).replace("[", "{").replace("]", "}") + "'::uuid[]) AS d,"
+                            + " generate_series('" + start + "'::timestamptz, '" + end + "'::timestamptz - interval '1 hour', interval '1 hour') AS h");
+                    rules.replace(accounts[a], rules(), java.util.OptionalLong.empty(), io.nuscape.core.audit.Change.system(Instant.now()));
                     categories.put(accounts[a], List.of("c0", "c7", "c13", "uncategorized"));
                 }
             }
-            System.out.printf("screen-time accounts: %d rows with %d keys each, %d rules, loaded in %.0f s%n", loaded, KEYS, RULES,
+            try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                s.execute("VACUUM ANALYZE usage_5m");
+                s.execute("VACUUM ANALYZE usage_60m");
+                s.execute("VACUUM ANALYZE usage_presence");
+            }
+            System.out.printf("screen-time accounts: %d rows with %d keys each, %d rules, %d presence rows (%d devices a profile, every hour),"
+                    + " loaded in %.0f s%n", loaded, KEYS, RULES, ACCOUNTS * DEVICES * Duration.between(start, end).toHours(), DEVICES,
                     (System.nanoTime() - t0) / 1e9);
             return new ScreenTimeDomain(accounts, profiles, categories);
         }
@@ -196,7 +209,9 @@ public final class QueryBench {
                         {"category_top", "/api/v1/usage/top", range + "&category=" + category},
                         {"category_trend", "/api/v1/usage/timeseries", range + "&step=60m&category=" + category},
                         {"profile_top", "/api/v1/usage/top", range + "&profile_id=" + profile},
-                        {"profile_trend", "/api/v1/usage/timeseries", range + "&step=60m&profile_id=" + profile}};
+                        {"profile_trend", "/api/v1/usage/timeseries", range + "&step=60m&profile_id=" + profile},
+                        {"screen_time", "/api/v1/profiles/" + profile + "/screen-time", range + "&step=1d&tz=America/New_York"},
+                        {"screen_time_kolkata", "/api/v1/profiles/" + profile + "/screen-time", range + "&step=1d&tz=Asia/Kolkata"}};
                 String token = issuer.issue(account, "bench", Set.of(Scope.READ), 0, Instant.now(), Duration.ofHours(1));
                 for (String[] q : questions) {
                     Map<String, String> params = new HashMap<>();

@@ -2,9 +2,12 @@ package io.nuscape.core.category;
 
 import io.nuscape.core.audit.Change;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The accounts' rules, compiled once per version and kept: a categorized request reads only the version,
@@ -12,13 +15,18 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Categories {
     public static final int MAX_RULES = 1000;
-    private static final int MAX_CACHED_ACCOUNTS = 10_000;
+    /**
+     * What one instance keeps compiled, counted in rules (an account without rules counts one): about 40 MB
+     * at the most. Past it the cache starts afresh and each account compiles again once when next asked.
+     */
+    static final int MAX_CACHED_RULES = 200_000;
 
     private record Compiled(long version, CategoryRules rules) {
     }
 
     private final CategoryStore store;
     private final Map<UUID, Compiled> compiled = new ConcurrentHashMap<>();
+    private final AtomicLong cachedRules = new AtomicLong();
 
     public Categories(CategoryStore store) {
         this.store = store;
@@ -33,15 +41,22 @@ public final class Categories {
         }
         CategoryStore.RuleSet set = store.rules(accountId);
         CategoryRules rules = new CategoryRules(set.rules());
-        if (compiled.size() >= MAX_CACHED_ACCOUNTS) {
-            compiled.clear(); // bounded; each account compiles again once
+        long weight = Math.max(1, set.rules().size());
+        if (cachedRules.addAndGet(weight) > MAX_CACHED_RULES) {
+            compiled.clear();
+            cachedRules.set(weight);
         }
-        compiled.put(accountId, new Compiled(set.version(), rules));
+        Compiled before = compiled.put(accountId, new Compiled(set.version(), rules));
+        if (before != null) {
+            cachedRules.addAndGet(-Math.max(1, before.rules().rules().size()));
+        }
         return rules;
     }
 
-    public CategoryStore.RuleSet replace(UUID accountId, List<CategoryRule> rules, Change change) throws Exception {
-        return store.replace(accountId, rules, change);
+    /** See {@link CategoryStore#replace}. */
+    public Optional<CategoryStore.RuleSet> replace(UUID accountId, List<CategoryRule> rules, OptionalLong expectedVersion, Change change)
+            throws Exception {
+        return store.replace(accountId, rules, expectedVersion, change);
     }
 
     public CategoryStore.RuleSet rules(UUID accountId) throws Exception {

@@ -2,6 +2,8 @@ package io.nuscape.core.category;
 
 import io.nuscape.core.audit.Change;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 
 /** Each account's category rules and their version. The Postgres adapter lives in {@code nuscape-postgres}. */
@@ -18,6 +20,9 @@ public interface CategoryStore {
 
     RuleSet rules(UUID accountId) throws Exception;
 
-    /** Replaces all the account's rules at once, raising the version; audited. */
-    RuleSet replace(UUID accountId, List<CategoryRule> rules, Change change) throws Exception;
+    /**
+     * Replaces all the account's rules at once, raising the version; audited. With {@code expectedVersion},
+     * only if the rules are still at that version (0: never set): empty otherwise, nothing changed.
+     */
+    Optional<RuleSet> replace(UUID accountId, List<CategoryRule> rules, OptionalLong expectedVersion, Change change) throws Exception;
 }

@@ -116,6 +116,9 @@ class CategoryRulesTest {
         assertEquals("communication", starter.categorize("web", "mail.google.com"));
         assertEquals("social", starter.categorize("app", "com.instagram.android"));
         assertEquals("games", starter.categorize("app", "com.supercell.hayday"));
+        assertEquals("social", starter.categorize("app", "com.burbn.instagram"), "iOS bundle ids too");
+        assertEquals("communication", starter.categorize("app", "com.microsoft.Office.Outlook"));
+        assertEquals("productivity", starter.categorize("app", "com.microsoft.Office.Powerpoint"));
         assertEquals(CategoryRule.UNCATEGORIZED, starter.categorize("app", "org.example.unknown"));
     }
 }
