@@ -232,7 +232,7 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
 
     private static final String PRESENCE = """
             INSERT INTO usage_presence AS p (account_id, device_id, bucket_start, kind, cells)
-            SELECT a, d, to_timestamp(b), k, ('x' || h)::bit(240)
+            SELECT a, d, to_timestamp(b), k, ('x' || h)::bit(5760)
             FROM unnest(?::uuid[], ?::uuid[], ?::bigint[], ?::text[], ?::text[]) AS v(a, d, b, k, h)
             ON CONFLICT (account_id, kind, bucket_start, device_id) DO UPDATE SET cells = p.cells | EXCLUDED.cells
             WHERE (p.cells | EXCLUDED.cells) <> p.cells""";

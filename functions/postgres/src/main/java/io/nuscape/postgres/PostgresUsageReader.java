@@ -1,6 +1,5 @@
 package io.nuscape.postgres;
 
-import io.nuscape.core.rollup.Presence;
 import io.nuscape.core.usage.UsageQuery;
 import io.nuscape.core.usage.UsageReader;
 import java.sql.PreparedStatement;
@@ -10,7 +9,6 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -81,31 +79,32 @@ public final class PostgresUsageReader implements UsageReader {
     }
 
     @Override
-    public List<PresenceSlot> presence(UUID accountId, List<UUID> devices, String kind, Instant from, Instant to, Set<Instant> detailed)
-            throws SQLException {
-        List<PresenceSlot> out = new ArrayList<>();
-        if (devices.isEmpty()) {
+    public List<PresenceCount> presence(UUID accountId, List<UUID> devices, String kind, List<PresenceSegment> segments) throws SQLException {
+        List<PresenceCount> out = new ArrayList<>(java.util.Collections.nCopies(segments.size(), new PresenceCount(0, 0)));
+        if (devices.isEmpty() || segments.isEmpty()) {
             return out;
         }
-        // One index range (account, kind, hours) with the devices matched in it; the union by bit_or, each
-        // device's cells only for the hours a bucket edge splits (FILTER, not CASE: an aggregate under a CASE
-        // is still computed for every group).
-        String sql = "SELECT bucket_start, bit_or(cells)::text, sum(bit_count(cells)),"
-                + " array_agg(cells::text) FILTER (WHERE bucket_start = ANY(?::timestamptz[]))"
-                + " FROM usage_presence WHERE account_id = ? AND kind = ?"
-                + " AND bucket_start >= ? AND bucket_start < ? AND device_id = ANY(?::uuid[]) GROUP BY bucket_start";
-        List<Object> params = List.of(new TimestampArray(detailed.stream().map(Timestamp::from).toArray(Timestamp[]::new)), accountId, kind,
-                Timestamp.from(from), Timestamp.from(to), new UuidArray(devices.toArray(UUID[]::new)));
+        // The days' rows of the devices (one index range: account, kind, days), each cut into the segments the
+        // buckets make of its day; only counts come back. The range bounds let the planner skip partitions.
+        String sql = "SELECT s.i, bit_count(bit_or(substring(p.cells FROM s.first + 1 FOR s.n))), sum(bit_count(substring(p.cells FROM s.first + 1 FOR s.n)))"
+                + " FROM unnest(?::timestamptz[], ?::int[], ?::int[]) WITH ORDINALITY AS s(slot, first, n, i)"
+                + " JOIN usage_presence p ON p.bucket_start = s.slot"
+                + " WHERE p.account_id = ? AND p.kind = ? AND p.bucket_start >= ? AND p.bucket_start <= ? AND p.device_id = ANY(?::uuid[])"
+                + " GROUP BY s.i";
+        int n = segments.size();
+        Timestamp[] slots = new Timestamp[n];
+        Integer[] firsts = new Integer[n];
+        Integer[] lengths = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            slots[i] = Timestamp.from(segments.get(i).slotStart());
+            firsts[i] = segments.get(i).firstCell();
+            lengths[i] = segments.get(i).cells();
+        }
+        List<Object> params = List.of(new TimestampArray(slots), new IntArray(firsts), new IntArray(lengths), accountId, kind,
+                slots[0], slots[n - 1], new UuidArray(devices.toArray(UUID[]::new)));
         try (ConnectionPool.Lease l = pool.borrow(); PreparedStatement s = prepare(l, sql, params); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                List<long[]> each = new ArrayList<>();
-                java.sql.Array cells = rs.getArray(4);
-                if (cells != null) {
-                    for (Object o : (Object[]) cells.getArray()) {
-                        each.add(Presence.parse((String) o));
-                    }
-                }
-                out.add(new PresenceSlot(rs.getTimestamp(1).toInstant(), Presence.parse(rs.getString(2)), rs.getLong(3), each));
+                out.set(rs.getInt(1) - 1, new PresenceCount(rs.getLong(2), rs.getLong(3)));
             }
         }
         return out;
@@ -152,6 +151,10 @@ public final class PostgresUsageReader implements UsageReader {
     private record TimestampArray(Timestamp[] values) {
     }
 
+    /** An int[] parameter. */
+    private record IntArray(Integer[] values) {
+    }
+
     private static PreparedStatement prepare(ConnectionPool.Lease l, String sql, List<Object> params) throws SQLException {
         PreparedStatement s = l.connection().prepareStatement(sql);
         for (int i = 0; i < params.size(); i++) {
@@ -164,6 +167,8 @@ public final class PostgresUsageReader implements UsageReader {
                 s.setArray(i + 1, l.connection().createArrayOf("uuid", a.values()));
             } else if (p instanceof TimestampArray a) {
                 s.setArray(i + 1, l.connection().createArrayOf("timestamptz", a.values()));
+            } else if (p instanceof IntArray a) {
+                s.setArray(i + 1, l.connection().createArrayOf("int4", a.values()));
             } else {
                 s.setObject(i + 1, p);
             }

@@ -107,8 +107,8 @@ class RolesTest {
         assertEquals(1, control.devices(account).size());
         new PostgresUsageReader(pool).top(new io.nuscape.core.usage.UsageQuery(account, Instant.now().minusSeconds(3600), Instant.now(),
                 Granularity.HOUR, java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty()), 10);
-        new PostgresUsageReader(pool).presence(account, List.of(device), "screen", Instant.now().minusSeconds(3600), Instant.now(),
-                java.util.Set.of(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS)));
+        new PostgresUsageReader(pool).presence(account, List.of(device), "screen", List.of(new io.nuscape.core.usage.UsageReader.PresenceSegment(
+                Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS), 0, 5760)));
         pool.close();
         forbidden("nuscape_api",
                 // A device or profile never moves to another account; rules are replaced, never edited in place.

@@ -58,7 +58,7 @@ class RetentionJobTest {
             Object[][] policies = {{DEFAULT, new int[] {14, 90, 400}}, {SHORT, new int[] {7, 30, 100}}, {LONG, new int[] {30, 120, 420}}};
             // The rollup tables and presence, which is kept as long as the 60m rollups.
             for (RollupTable t : RollupTable.ALL) {
-                String insert = t == RollupTable.PRESENCE ? "INSERT INTO usage_presence VALUES (?, ?, ?, 'screen', repeat('1', 240)::bit(240))"
+                String insert = t == RollupTable.PRESENCE ? "INSERT INTO usage_presence VALUES (?, ?, ?, 'screen', repeat('1', 5760)::bit(5760))"
                         : "INSERT INTO " + t.name() + " VALUES (?, ?, ?, 'app', 'k', 1, 1)";
                 try (PreparedStatement p = c.prepareStatement(insert)) {
                     for (Object[] policy : policies) {

@@ -5,16 +5,15 @@ import io.nuscape.core.usage.Buckets;
 import io.nuscape.core.usage.UsageReader;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 /**
  * A profile's screen time per bucket, from presence ({@link Presence}): {@code combined_ms}, the time any of
  * its devices was in use, counting time when several were at once only once (the union of their cells),
- * and {@code sum_ms}, each device's time in use added up. Both are counted in the same 15-second cells,
+ * and {@code sum_ms}, each device's time in use added up. The buckets are cut into the parts of the UTC
+ * days they cover, and the database counts each part's cells, so only counts travel. Both are counted in the same 15-second cells,
  * so they are equal when one device was used at a time and the combined time never exceeds the sum. The
  * devices are the profile's as assigned now, so a move applies to history.
  */
@@ -41,11 +40,12 @@ public final class CombinedScreenTime {
         long[] combined = new long[buckets.size()];
         long[] sums = new long[buckets.size()];
         if (!devices.isEmpty()) {
-            long from = Math.floorDiv(buckets.first().toEpochMilli(), Presence.SLOT_MILLIS) * Presence.SLOT_MILLIS;
-            long to = buckets.last().toEpochMilli();
-            for (UsageReader.PresenceSlot slot : reader.presence(accountId, devices, kind, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to),
-                    splitSlots(buckets, from, to))) {
-                count(buckets, slot, combined, sums);
+            List<Segment> segments = segments(buckets);
+            List<UsageReader.PresenceCount> counts = reader.presence(accountId, devices, kind,
+                    segments.stream().map(Segment::cells).toList());
+            for (int i = 0; i < segments.size(); i++) {
+                combined[segments.get(i).bucket()] += counts.get(i).unionCells();
+                sums[segments.get(i).bucket()] += counts.get(i).deviceCells();
             }
         }
         List<Point> points = new ArrayList<>(buckets.size());
@@ -55,48 +55,34 @@ public final class CombinedScreenTime {
         return Optional.of(points);
     }
 
-    /** The hours of [from, to) not wholly inside one bucket: a bucket edge splits them, or they reach outside the buckets. */
-    static Set<Instant> splitSlots(Buckets buckets, long from, long to) {
-        Set<Instant> out = new HashSet<>();
-        for (long slot = from; slot < to; slot += Presence.SLOT_MILLIS) {
-            if (!wholeIn(buckets, slot)) {
-                out.add(Instant.ofEpochMilli(slot));
+    /** A part of a presence row that lies in one bucket. */
+    record Segment(UsageReader.PresenceSegment cells, int bucket) {
+    }
+
+    /**
+     * The buckets cut into the presence rows (UTC days) they overlap, in order: a New York day is the end of one
+     * UTC day and the start of the next, a 5-minute bucket 20 cells of one. A cell belongs to the bucket holding
+     * its start.
+     */
+    static List<Segment> segments(Buckets buckets) {
+        List<Segment> out = new ArrayList<>();
+        long first = buckets.first().toEpochMilli();
+        long last = buckets.last().toEpochMilli();
+        for (long slot = Math.floorDiv(first, Presence.SLOT_MILLIS) * Presence.SLOT_MILLIS; slot < last; slot += Presence.SLOT_MILLIS) {
+            int cell = cellAtOrAfter(Math.max(first, slot), slot);
+            int end = cellAtOrAfter(Math.min(last, slot + Presence.SLOT_MILLIS), slot);
+            while (cell < end) {
+                int bucket = buckets.indexOf(slot + cell * Presence.CELL_MILLIS);
+                int upTo = Math.min(end, cellAtOrAfter(buckets.end(bucket).toEpochMilli(), slot));
+                out.add(new Segment(new UsageReader.PresenceSegment(Instant.ofEpochMilli(slot), cell, upTo - cell), bucket));
+                cell = upTo;
             }
         }
         return out;
     }
 
-    private static boolean wholeIn(Buckets buckets, long slot) {
-        int i = buckets.indexOf(slot);
-        return i >= 0 && buckets.end(i).toEpochMilli() >= slot + Presence.SLOT_MILLIS;
-    }
-
-    /** Adds the slot's cells to the buckets holding them; a cell belongs to the bucket holding its start. */
-    private static void count(Buckets buckets, UsageReader.PresenceSlot slot, long[] combined, long[] sums) {
-        long start = slot.slotStart().toEpochMilli();
-        if (wholeIn(buckets, start)) {
-            int i = buckets.indexOf(start); // the usual case: the whole hour in one bucket
-            combined[i] += Presence.count(slot.union(), 0, Presence.CELLS);
-            sums[i] += slot.deviceCells();
-            return;
-        }
-        if (slot.devices().isEmpty()) {
-            throw new IllegalStateException("presence of a split hour came without its devices' cells: " + slot.slotStart());
-        }
-        addCells(buckets, start, slot.union(), combined);
-        for (long[] device : slot.devices()) {
-            addCells(buckets, start, device, sums);
-        }
-    }
-
-    private static void addCells(Buckets buckets, long slotStart, long[] cells, long[] counts) {
-        for (int c = 0; c < Presence.CELLS; c++) {
-            if (Presence.isSet(cells, c)) {
-                int b = buckets.indexOf(slotStart + c * Presence.CELL_MILLIS);
-                if (b >= 0) {
-                    counts[b]++;
-                }
-            }
-        }
+    /** The first cell of the slot starting at or after the instant. */
+    private static int cellAtOrAfter(long instant, long slot) {
+        return (int) Math.ceilDiv(instant - slot, Presence.CELL_MILLIS);
     }
 }

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Presence: which 15-second cells of each UTC hour a device was in use, per kind; what combined screen time
+ * Presence: which 15-second cells of each UTC day a device was in use, per kind; what combined screen time
  * is counted from. A cell is set when an event covered the cell's midpoint, so the cells set by a union
  * of intervals are exactly the cells whose midpoints the union covers: the union's measure is counted
  * within 7.5 s at each of its edges, and exactly when edges fall on 15-second marks. Rows merge by bitwise
@@ -17,8 +17,12 @@ import java.util.UUID;
 public final class Presence {
     /** The resolution. */
     public static final long CELL_MILLIS = 15_000;
-    /** One row's span: a UTC hour. */
-    public static final long SLOT_MILLIS = 3_600_000;
+    /**
+     * One row's span: a UTC day (5 760 cells, 720 bytes). A day rather than an hour: a month of a profile's
+     * presence is then 30 rows a device to read, not 720, and the drainer writes no more bytes for it (a
+     * drain touches one row per device and day instead of one per device and hour).
+     */
+    public static final long SLOT_MILLIS = 86_400_000;
     public static final int CELLS = (int) (SLOT_MILLIS / CELL_MILLIS);
     private static final int WORDS = (CELLS + 63) / 64;
 
@@ -26,8 +30,8 @@ public final class Presence {
     }
 
     /**
-     * One row's cells: a device's presence in one kind during one UTC hour. Ordered as the table's primary key
-     * (account, kind, hour, device), the order every writer locks rows in.
+     * One row's cells: a device's presence in one kind during one UTC day. Ordered as the table's primary key
+     * (account, kind, day, device), the order every writer locks rows in.
      */
     public record Row(UUID accountId, UUID deviceId, String kind, long slotStartMillis, long[] cells) implements Comparable<Row> {
         @Override
@@ -42,7 +46,7 @@ public final class Presence {
             return c == 0 ? deviceId.compareTo(o.deviceId) : c;
         }
 
-        /** The cells as a hexadecimal bit string, cell 0 first: the SQL form {@code ('x' || hex)::bit(240)} reads. */
+        /** The cells as a hexadecimal bit string, cell 0 first: the SQL form {@code ('x' || hex)::bit(5760)} reads. */
         public String hex() {
             return Presence.hex(cells);
         }
@@ -59,7 +63,7 @@ public final class Presence {
         }
     }
 
-    /** The rows the events set, merged per (account, device, kind, hour) and sorted in lock order. */
+    /** The rows the events set, merged per (account, device, kind, day) and sorted in lock order. */
     public static List<Row> of(List<DrainEvent> events) {
         Map<Slot, long[]> slots = new HashMap<>();
         for (DrainEvent e : events) {
@@ -125,23 +129,6 @@ public final class Presence {
             out[nibble] = Character.forDigit(v, 16);
         }
         return new String(out);
-    }
-
-    /** Reads a row's cells from the bit string Postgres writes for a {@code bit(240)} ({@code 0}s and {@code 1}s, cell 0 first). */
-    public static long[] parse(String bitString) {
-        if (bitString.length() != CELLS) {
-            throw new IllegalArgumentException("a presence row has " + CELLS + " cells, not " + bitString.length());
-        }
-        long[] bits = new long[WORDS];
-        for (int i = 0; i < CELLS; i++) {
-            char ch = bitString.charAt(i);
-            if (ch == '1') {
-                bits[i >>> 6] |= 1L << (i & 63);
-            } else if (ch != '0') {
-                throw new IllegalArgumentException("not a bit string");
-            }
-        }
-        return bits;
     }
 
     private record Slot(UUID account, UUID device, String kind, long start) {

@@ -2,7 +2,6 @@ package io.nuscape.core.usage;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /** The port dashboards read through: rollups only, never raw events. Postgres adapter in {@code nuscape-postgres}. */
@@ -17,16 +16,17 @@ public interface UsageReader {
     List<Point> timeseries(UsageQuery query) throws Exception;
 
     /**
-     * The devices' presence in one kind ({@link io.nuscape.core.rollup.Presence}) per UTC hour starting in
-     * [from, to) in which any of them was present, in no particular order: the union of their cells and the
-     * sum of their cell counts; each device's own cells too for the hours in {@code detailed} (those a
-     * bucket edge splits).
+     * The devices' presence in one kind ({@link io.nuscape.core.rollup.Presence}) within each segment: how
+     * many cells any of them set (the union) and how many each set, added up. One count per segment, in order.
      */
-    List<PresenceSlot> presence(UUID accountId, List<UUID> devices, String kind, Instant from, Instant to, Set<Instant> detailed)
-            throws Exception;
+    List<PresenceCount> presence(UUID accountId, List<UUID> devices, String kind, List<PresenceSegment> segments) throws Exception;
 
-    /** One UTC hour of presence: the union of the devices' cells, how many cells they set together, and (when asked) each one's cells. */
-    record PresenceSlot(Instant slotStart, long[] union, long deviceCells, List<long[]> devices) {
+    /** Cells [firstCell, firstCell + cells) of the presence row (a UTC day) starting at {@code slotStart}. */
+    record PresenceSegment(Instant slotStart, int firstCell, int cells) {
+    }
+
+    /** A segment's cells set by any device, and set by each device added up. */
+    record PresenceCount(long unionCells, long deviceCells) {
     }
 
     /** A key's totals over the range. */

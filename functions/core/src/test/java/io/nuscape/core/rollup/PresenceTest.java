@@ -1,8 +1,6 @@
 package io.nuscape.core.rollup;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nuscape.core.event.UsageEvent;
@@ -17,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class PresenceTest {
     static final UUID ACCOUNT = new UUID(1, 1);
     static final UUID DEVICE = new UUID(2, 2);
-    static final long T0 = 1_763_900_000_000L / 3_600_000L * 3_600_000L; // an hour's start
+    static final long T0 = 1_763_900_000_000L / 86_400_000L * 86_400_000L; // a UTC day's start
 
     static DrainEvent event(long ts, long duration) {
         return event(DEVICE, "screen", ts, duration);
@@ -61,7 +59,7 @@ class PresenceTest {
         for (int round = 0; round < 300; round++) {
             List<DrainEvent> events = new ArrayList<>();
             for (int i = 0, n = 1 + rnd.nextInt(6); i < n; i++) {
-                long ts = T0 - 3_600_000L + rnd.nextInt(4 * 3_600_000);
+                long ts = T0 - 3_600_000L + rnd.nextInt(4 * 3_600_000) + (rnd.nextBoolean() ? 0 : 86_400_000L - 2 * 3_600_000L);
                 long duration = switch (rnd.nextInt(4)) {
                     case 0 -> 0;
                     case 1 -> rnd.nextInt(20_000);
@@ -75,13 +73,15 @@ class PresenceTest {
     }
 
     @Test
-    void aDayLongEventFillsEveryCellOfTheHoursItCovers() {
-        List<Presence.Row> rows = Presence.of(List.of(event(T0, 86_400_000L)));
-        assertEquals(24, rows.size());
-        for (Presence.Row r : rows) {
-            assertEquals(Presence.CELLS, Presence.count(r.cells(), 0, Presence.CELLS));
-            assertEquals("f".repeat(60), r.hex());
-        }
+    void aDayLongEventFillsEveryCellOfTheDaysItCovers() {
+        List<Presence.Row> whole = Presence.of(List.of(event(T0, 86_400_000L)));
+        assertEquals(1, whole.size());
+        assertEquals(5_760, Presence.count(whole.get(0).cells(), 0, Presence.CELLS));
+        assertEquals("f".repeat(1_440), whole.get(0).hex());
+        List<Presence.Row> across = Presence.of(List.of(event(T0 + 43_200_000L, 86_400_000L)));
+        assertEquals(2, across.size(), "noon to noon: two days' rows");
+        assertEquals(2_880, Presence.count(across.get(0).cells(), 0, Presence.CELLS));
+        assertEquals(2_880, Presence.count(across.get(1).cells(), 0, Presence.CELLS));
     }
 
     @Test
@@ -109,33 +109,27 @@ class PresenceTest {
     void rowsMergePerDeviceKindAndHourAndSortInLockOrder() {
         UUID other = new UUID(2, 1);
         List<Presence.Row> rows = Presence.of(List.of(event(T0 + 60_000, 60_000), event(T0 + 600_000, 60_000), event(other, "screen", T0, 30_000),
-                event(DEVICE, "app", T0, 30_000), event(T0 + 3_590_000, 20_000)));
-        assertEquals(4, rows.size(), "device/screen at T0 merged; app separate; other device separate; the next hour separate");
+                event(DEVICE, "app", T0, 30_000), event(T0 + 86_390_000, 20_000)));
+        assertEquals(4, rows.size(), "device/screen on T0's day merged; app separate; other device separate; the next day separate");
         for (int i = 1; i < rows.size(); i++) {
             assertTrue(rows.get(i - 1).compareTo(rows.get(i)) < 0);
         }
         assertEquals("app", rows.get(0).kind());
         Presence.Row merged = rows.stream().filter(r -> r.deviceId().equals(DEVICE) && r.kind().equals("screen") && r.slotStartMillis() == T0)
                 .findFirst().orElseThrow();
-        assertEquals(4 + 4 + 1, Presence.count(merged.cells(), 0, Presence.CELLS), "two minutes and the 10 s before the hour's end");
+        assertEquals(4 + 4 + 1, Presence.count(merged.cells(), 0, Presence.CELLS), "two minutes and the 10 s before the day's end");
     }
 
     @Test
-    void hexAndPostgresBitStringsRoundTrip() {
-        Random rnd = new Random(3);
-        for (int round = 0; round < 50; round++) {
-            long[] bits = new long[4];
-            StringBuilder text = new StringBuilder();
-            for (int i = 0; i < Presence.CELLS; i++) {
-                boolean on = rnd.nextBoolean();
-                text.append(on ? '1' : '0');
-                if (on) {
-                    Presence.set(bits, i, i + 1);
-                }
-            }
-            assertArrayEquals(bits, Presence.parse(text.toString()));
-            assertEquals(new java.math.BigInteger(text.toString(), 2).toString(16), new java.math.BigInteger(Presence.hex(bits), 16).toString(16));
-        }
-        assertThrows(IllegalArgumentException.class, () -> Presence.parse("01"));
+    void hexHoldsCellZeroFirst() {
+        long[] bits = new long[90];
+        Presence.set(bits, 0, 1);
+        Presence.set(bits, 5_759, 5_760);
+        String hex = Presence.hex(bits);
+        assertEquals(1_440, hex.length());
+        assertEquals('8', hex.charAt(0));
+        assertEquals('1', hex.charAt(1_439));
+        assertEquals(2, Presence.count(bits, 0, Presence.CELLS));
+        assertEquals(1, Presence.count(bits, 1, Presence.CELLS));
     }
 }

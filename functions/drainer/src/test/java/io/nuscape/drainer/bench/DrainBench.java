@@ -218,15 +218,14 @@ public final class DrainBench {
             boolean sameHours = hours.equals(hourly);
             System.out.printf("check usage_60m: %d (device, key, hour) event counts %s%n", hourly.size(), sameHours ? "exact" : "DIFFER");
             exact &= sameHours;
-            // Presence's storage: rows are (device, kind, hour) in use; a device-day costs its hours in use times a row.
+            // Presence's storage: a row per (device, kind, UTC day) in use.
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*), coalesce(sum(bit_count(cells)), 0),"
                     + " (SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'usage_presence'::regclass)"
                     + " FROM usage_presence")) {
                 rs.next();
                 long rows = rs.getLong(1);
                 double perRow = rows == 0 ? 0 : rs.getDouble(3) / rows;
-                System.out.printf("presence: %d rows (device, kind, hour), %d cells set, %.0f bytes a row with its index: %.1f KB a device-day"
-                        + " in use 8 hours%n", rows, rs.getLong(2), perRow, perRow * 8 / 1024);
+                System.out.printf("presence: %d rows (device, kind, day), %d cells set, %.0f bytes a row with its index%n", rows, rs.getLong(2), perRow);
             }
         }
         return exact;
