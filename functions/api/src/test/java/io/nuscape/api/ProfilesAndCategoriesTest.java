@@ -225,6 +225,9 @@ class ProfilesAndCategoriesTest {
         ok(send("DELETE", "/api/v1/devices/" + device, admin, null), 202);
         assertEquals(List.of(), strings(ok(send("GET", "/api/v1/profiles", admin, null), 200).get("profiles").get(0).get("device_ids")),
                 "an erased device is nobody's any more");
+        JsonNode listed = ok(send("GET", "/api/v1/devices", admin, null), 200).get("devices").get(0);
+        assertEquals("erased", listed.get("status").asText());
+        assertTrue(listed.get("profile_id").isNull(), "pending erasure, it is listed in no profile either: " + listed);
         assertError(send("PATCH", "/api/v1/devices/" + device, admin, "{\"profile_id\":\"" + child + "\"}"), 404, "not_found");
         List<String> actions = new ArrayList<>();
         ok(send("GET", "/api/v1/audit", admin, null), 200).get("entries").forEach(e -> actions.add(e.get("action").asText()));

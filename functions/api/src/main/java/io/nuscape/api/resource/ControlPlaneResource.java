@@ -129,7 +129,10 @@ public final class ControlPlaneResource {
             item.put("enrolled_at", d.enrolledAt().toString());
             item.put("last_seen_at", d.lastSeenAt() == null ? null : d.lastSeenAt().toString());
             item.put("status", d.status(now));
-            item.put("profile_id", d.profileId() == null ? null : d.profileId().toString());
+            // A device being erased counts in no profile any more (profiles leave it out), though its row keeps the
+            // id until the erasure completes.
+            boolean counted = d.revokedAt() == null && d.erasedAt() == null;
+            item.put("profile_id", d.profileId() == null || !counted ? null : d.profileId().toString());
             items.add(item);
         }
         return json(200, Map.of("devices", items));
