@@ -134,8 +134,10 @@ class ScreenTimeTest {
             assertEquals(zone.getRules().getOffset(start.toInstant()), start.getOffset(), "bucket_start is written with the zone's offset");
             long from = start.toInstant().toEpochMilli();
             long to = switch (answer.get("step").asText()) {
+                case "1w" -> start.atZoneSameInstant(zone).toLocalDate().plusWeeks(1).atStartOfDay(zone).toInstant().toEpochMilli();
                 case "1d" -> start.atZoneSameInstant(zone).toLocalDate().plusDays(1).atStartOfDay(zone).toInstant().toEpochMilli();
                 case "60m" -> from + 3_600_000L;
+                case "5m" -> from + 300_000L;
                 default -> throw new AssertionError(answer.get("step"));
             };
             List<Use> in = uses.stream().filter(u -> devices.contains(u.device)).toList();
@@ -225,6 +227,25 @@ class ScreenTimeTest {
     }
 
     @Test
+    void fiveMinuteAndWeekBucketsToo() {
+        assertMatches(screenTime(child, "from=2026-10-30T20:30:00Z&to=2026-10-31T05:00:00Z&step=5m&tz=Asia/Kolkata"), KOLKATA,
+                List.of(phone, tablet, laptop));
+        assertMatches(screenTime(child, "from=" + FROM + "&to=" + TO + "&step=1w&tz=America/New_York"), NEW_YORK, List.of(phone, tablet, laptop));
+        JsonNode weeks = screenTime(child, "from=" + FROM + "&to=" + TO + "&step=1w&tz=America/New_York");
+        assertEquals(List.of("2026-10-26T00:00:00-04:00", "2026-11-02T00:00:00-05:00"), weeks.get("points").findValuesAsText("bucket_start"),
+                "ISO weeks from Monday, the second after the clocks went back");
+    }
+
+    @Test
+    void withoutAStepTheRangesStepOrTheFirstCoarserOneThatFits() {
+        JsonNode week = screenTime(child, "from=" + FROM + "&to=" + FROM.plus(Duration.ofDays(7)));
+        assertEquals("60m", week.get("step").asText(), "7 days at 5m would be 2 016 points");
+        assertEquals("UTC", week.get("tz").asText());
+        assertEquals("1d", screenTime(child, "from=2026-01-01T00:00:00Z&to=2026-11-01T00:00:00Z").get("step").asText());
+        assertEquals("5m", screenTime(child, "from=" + FROM + "&to=" + FROM.plus(Duration.ofDays(2))).get("step").asText());
+    }
+
+    @Test
     void identicalNestedAndAdjacentIntervalsCountOnce() {
         JsonNode hours = screenTime(child, "from=2026-10-30T14:00:00Z&to=2026-10-30T20:00:00Z&step=60m").get("points");
         assertEquals(20 * 60_000, hours.get(0).get("combined_ms").asLong(), "identical: once");
@@ -273,6 +294,15 @@ class ScreenTimeTest {
         for (JsonNode p : ok(send("GET", "/api/v1/profiles/" + otherProfile + "/screen-time?" + query, token(other, Scope.READ), null), 200)
                 .get("points")) {
             assertEquals(0, p.get("combined_ms").asLong(), "an empty profile of another account sees none of this one's presence");
+        }
+        // The reader itself, asked for this account's devices under another account, finds nothing.
+        try (var pool = new io.nuscape.postgres.ConnectionPool(database(), 1, 5_000)) {
+            var segments = List.of(new io.nuscape.core.usage.UsageReader.PresenceSegment(Instant.parse("2026-10-30T00:00:00Z"), 0, 5_760));
+            var reader = new io.nuscape.postgres.PostgresUsageReader(pool);
+            assertTrue(reader.presence(account, List.of(phone), "screen", segments).get(0).unionCells() > 0);
+            assertEquals(0, reader.presence(other, List.of(phone), "screen", segments).get(0).unionCells(), "another account's rows are not read");
+        } catch (Exception e) {
+            throw new AssertionError(e);
         }
     }
 

@@ -86,21 +86,24 @@ public final class PostgresUsageReader implements UsageReader {
         }
         // The days' rows of the devices (one index range: account, kind, days), each cut into the segments the
         // buckets make of its day; only counts come back. The range bounds let the planner skip partitions.
+        // Days as epoch seconds: a timestamp array element would travel without its offset and be read in the
+        // session's time zone.
         String sql = "SELECT s.i, bit_count(bit_or(substring(p.cells FROM s.first + 1 FOR s.n))), sum(bit_count(substring(p.cells FROM s.first + 1 FOR s.n)))"
-                + " FROM unnest(?::timestamptz[], ?::int[], ?::int[]) WITH ORDINALITY AS s(slot, first, n, i)"
-                + " JOIN usage_presence p ON p.bucket_start = s.slot"
-                + " WHERE p.account_id = ? AND p.kind = ? AND p.bucket_start >= ? AND p.bucket_start <= ? AND p.device_id = ANY(?::uuid[])"
+                + " FROM unnest(?::bigint[], ?::int[], ?::int[]) WITH ORDINALITY AS s(slot, first, n, i)"
+                + " JOIN usage_presence p ON p.bucket_start = to_timestamp(s.slot)"
+                + " WHERE p.account_id = ? AND p.kind = ? AND p.bucket_start >= to_timestamp(?) AND p.bucket_start <= to_timestamp(?)"
+                + " AND p.device_id = ANY(?::uuid[])"
                 + " GROUP BY s.i";
         int n = segments.size();
-        Timestamp[] slots = new Timestamp[n];
+        Long[] slots = new Long[n];
         Integer[] firsts = new Integer[n];
         Integer[] lengths = new Integer[n];
         for (int i = 0; i < n; i++) {
-            slots[i] = Timestamp.from(segments.get(i).slotStart());
+            slots[i] = segments.get(i).slotStart().getEpochSecond();
             firsts[i] = segments.get(i).firstCell();
             lengths[i] = segments.get(i).cells();
         }
-        List<Object> params = List.of(new TimestampArray(slots), new IntArray(firsts), new IntArray(lengths), accountId, kind,
+        List<Object> params = List.of(new LongArray(slots), new IntArray(firsts), new IntArray(lengths), accountId, kind,
                 slots[0], slots[n - 1], new UuidArray(devices.toArray(UUID[]::new)));
         try (ConnectionPool.Lease l = pool.borrow(); PreparedStatement s = prepare(l, sql, params); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
@@ -147,8 +150,8 @@ public final class PostgresUsageReader implements UsageReader {
     private record UuidArray(UUID[] values) {
     }
 
-    /** A timestamptz[] parameter. */
-    private record TimestampArray(Timestamp[] values) {
+    /** A bigint[] parameter. */
+    private record LongArray(Long[] values) {
     }
 
     /** An int[] parameter. */
@@ -165,8 +168,8 @@ public final class PostgresUsageReader implements UsageReader {
                 s.setArray(i + 1, l.connection().createArrayOf("text", a.values()));
             } else if (p instanceof UuidArray a) {
                 s.setArray(i + 1, l.connection().createArrayOf("uuid", a.values()));
-            } else if (p instanceof TimestampArray a) {
-                s.setArray(i + 1, l.connection().createArrayOf("timestamptz", a.values()));
+            } else if (p instanceof LongArray a) {
+                s.setArray(i + 1, l.connection().createArrayOf("int8", a.values()));
             } else if (p instanceof IntArray a) {
                 s.setArray(i + 1, l.connection().createArrayOf("int4", a.values()));
             } else {

@@ -86,8 +86,13 @@ class MigratorTest {
                 assertThrows(SQLException.class, p::executeUpdate);
             }
         }
-        assertEquals(2, migrator.ensurePartitions(LocalDate.of(2001, 1, 1), LocalDate.of(2001, 1, 1)) - 1,
-                "one day partition and two month partitions for a day in the past");
+        assertEquals(4, migrator.ensurePartitions(LocalDate.of(2001, 1, 1), LocalDate.of(2001, 1, 1)),
+                "for a day in the past: usage_1m's day, and the month of usage_5m, usage_60m and usage_presence");
+        try (Connection c = db.connect(); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT reloptions::text FROM pg_class WHERE relname = 'usage_presence_p200101'")) {
+            assertTrue(rs.next());
+            assertEquals("{fillfactor=70}", rs.getString(1), "presence rows are rewritten in place: room left on each page");
+        }
     }
 
     @Test

@@ -62,12 +62,13 @@ class RolesTest {
         Database drainer = as("nuscape_drainer");
         long now = System.currentTimeMillis();
         try (PostgresRollupStore store = new PostgresRollupStore(drainer)) {
+            long noon = LocalDate.now(ZoneOffset.UTC).minusDays(1).atTime(12, 0).toInstant(ZoneOffset.UTC).toEpochMilli();
             var applied = store.apply(List.of(new DrainEvent(account, device, now, 0, new UsageEvent(UUID.randomUUID().toString(), now, "app", "k", 5)),
-                    new DrainEvent(account, device, now, 0, new UsageEvent(UUID.randomUUID().toString(), now, "screen", "on", 60_000))));
+                    new DrainEvent(account, device, now, 0, new UsageEvent(UUID.randomUUID().toString(), noon, "screen", "on", 60_000))));
             assertEquals(2, applied.counted());
-            // A second drain of the same hour ORs into the row (the UPDATE (cells) grant).
+            // A second drain of the same day ORs into the row (the UPDATE (cells) grant).
             assertEquals(1, store.apply(List.of(new DrainEvent(account, device, now, 0,
-                    new UsageEvent(UUID.randomUUID().toString(), now + 60_000, "screen", "on", 60_000)))).counted());
+                    new UsageEvent(UUID.randomUUID().toString(), noon + 60_000, "screen", "on", 60_000)))).counted());
         }
         try (Connection c = db.connect(); Statement s = c.createStatement();
              var rs = s.executeQuery("SELECT sum(bit_count(cells)) FROM usage_presence WHERE device_id = '" + device + "'")) {
@@ -159,6 +160,33 @@ class RolesTest {
                 "DROP TABLE usage_1m",
                 "CREATE TABLE mine (i int)",
                 "SELECT ensure_usage_partitions(current_date, current_date)");
+    }
+
+    /** An erasure function of a release before V10 knows nothing of presence: completing the erasure removes it all the same. */
+    @Test
+    void completingAnErasureRemovesTheDevicesPresenceWhateverCodeCompletesIt() throws SQLException {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        Enrollment.enroll(db, account, device);
+        Enrollment.enroll(db, account, other);
+        long now = System.currentTimeMillis();
+        long noon = LocalDate.now(ZoneOffset.UTC).minusDays(1).atTime(12, 0).toInstant(ZoneOffset.UTC).toEpochMilli();
+        try (PostgresRollupStore store = new PostgresRollupStore(new Database(db.jdbcUrl(), db.user(), db.password()))) {
+            store.apply(List.of(new DrainEvent(account, device, now, 0, new UsageEvent(UUID.randomUUID().toString(), noon, "screen", "on", 600_000)),
+                    new DrainEvent(account, other, now, 0, new UsageEvent(UUID.randomUUID().toString(), noon, "screen", "on", 600_000))));
+        }
+        try (Connection c = as("nuscape_erasure").connect(); Statement s = c.createStatement()) {
+            // What PostgresErasures.complete of any release does, after deleting the rollups it knows.
+            s.executeUpdate("UPDATE devices SET revoked_at = now(), erased_at = now() WHERE device_id = '" + device + "'");
+        }
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             var rs = s.executeQuery("SELECT count(*) FILTER (WHERE device_id = '" + device + "'), count(*) FILTER (WHERE device_id = '" + other
+                     + "') FROM usage_presence")) {
+            rs.next();
+            assertEquals(0, rs.getLong(1), "the erased device's presence");
+            assertEquals(1, rs.getLong(2), "the other device's stays");
+        }
     }
 
     @Test

@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.UUID;
 
 /** What every resource does the same way: the caller, JSON bodies in and out, ids from paths. */
@@ -89,10 +88,12 @@ public final class Requests {
         return new TimeRange(from, to);
     }
 
+    private static final ZoneId UTC = ZoneId.of("UTC");
+
     /** The {@code tz} parameter: an IANA zone name, UTC when absent. */
     public static ZoneId zone(String tz) {
         if (tz == null) {
-            return ZoneOffset.UTC;
+            return UTC;
         }
         // Region names only (Europe/Paris, UTC): fixed offsets like +02:00 are not zones a person lives in, and
         // ZoneId.of would also read them.

@@ -72,19 +72,13 @@ public final class ProfileResource {
         UUID profile = id(id);
         Requests.TimeRange range = range(from, to, clock);
         ZoneId zone = zone(tz);
-        Step s = step == null ? Step.forRange(Duration.between(range.from(), range.to())) : Step.parse(step)
-                .orElseThrow(() -> new ApiException(ErrorCode.INVALID_REQUEST, "\"step\" must be 1m, 5m, 60m, 1d or 1w"));
         String k = kind == null ? "screen" : kind;
         if (EventRules.kindProblem(k) != null) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "\"kind\": " + EventRules.kindProblem(k));
         }
-        Buckets buckets;
-        try {
-            buckets = Buckets.of(range.from(), range.to(), s, zone, MAX_POINTS);
-        } catch (Buckets.TooManyBucketsException e) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, e.getMessage() + "; at most " + MAX_POINTS
-                    + " points: use a larger step or a shorter range");
-        }
+        Buckets buckets = step == null ? defaultBuckets(range, zone) : buckets(range, Step.parse(step)
+                .orElseThrow(() -> new ApiException(ErrorCode.INVALID_REQUEST, "\"step\" must be 1m, 5m, 60m, 1d or 1w")), zone);
+        Step s = buckets.step();
         List<CombinedScreenTime.Point> points = screenTime.of(principal(request).accountId(), profile, k, buckets).orElseThrow(Requests::notFound);
         List<Map<String, Object>> out = new ArrayList<>(points.size());
         for (int i = 0; i < points.size(); i++) {
@@ -103,6 +97,28 @@ public final class ProfileResource {
         body.put("kind", k);
         body.put("points", out);
         return json(200, body);
+    }
+
+    private static Buckets buckets(Requests.TimeRange range, Step step, ZoneId zone) {
+        try {
+            return Buckets.of(range.from(), range.to(), step, zone, MAX_POINTS);
+        } catch (Buckets.TooManyBucketsException e) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, e.getMessage() + "; at most " + MAX_POINTS
+                    + " points: use a larger step or a shorter range");
+        }
+    }
+
+    /** The dashboards' step for the range, or the first coarser one whose buckets fit: asked without a step, a range always answers. */
+    private static Buckets defaultBuckets(Requests.TimeRange range, ZoneId zone) {
+        Step[] steps = Step.values();
+        for (int i = Step.forRange(Duration.between(range.from(), range.to())).ordinal(); i < steps.length - 1; i++) {
+            try {
+                return Buckets.of(range.from(), range.to(), steps[i], zone, MAX_POINTS);
+            } catch (Buckets.TooManyBucketsException e) {
+                // next, coarser
+            }
+        }
+        return buckets(range, steps[steps.length - 1], zone);
     }
 
     @POST

@@ -30,8 +30,9 @@ public final class Presence {
     }
 
     /**
-     * One row's cells: a device's presence in one kind during one UTC day. Ordered as the table's primary key
-     * (account, kind, day, device), the order every writer locks rows in.
+     * One row's cells: a device's presence in one kind during one UTC day. Sorted by account, kind, day and
+     * device for a steady write order; drainers never wait on each other's presence rows anyway, since the
+     * transaction first locks the rows of the devices it writes for.
      */
     public record Row(UUID accountId, UUID deviceId, String kind, long slotStartMillis, long[] cells) implements Comparable<Row> {
         @Override
