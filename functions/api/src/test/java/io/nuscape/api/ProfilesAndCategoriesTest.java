@@ -278,6 +278,12 @@ class ProfilesAndCategoriesTest {
         assertEquals(List.of("homework 4300000", "brawl 20000", "uncategorized 1000"), pairs(top(viewer, "group_by=category"), "category"));
         assertEquals(List.of("com.instagram.android 1000"), pairs(top(viewer, "category=uncategorized"), "key"));
         assertEquals(2, ok(send("GET", "/api/v1/categories", viewer, null), 200).get("version").asLong());
+        // A category's top adds a key's kinds up, as top does without a category, and ranks and limits alike.
+        usage(a, phone, "com.supercell.x", 5_000);
+        web(a, phone, "com.supercell.x", 7_000);
+        assertEquals(List.of("com.supercell.brawlstars 20000", "com.supercell.x 12000"), pairs(top(viewer, "category=brawl"), "key"));
+        assertEquals(List.of("com.supercell.brawlstars 20000"), pairs(top(viewer, "category=brawl&limit=1"), "key"));
+        assertEquals(List.of("com.supercell.brawlstars 20000", "com.supercell.x 5000"), pairs(top(viewer, "category=brawl&kind=app"), "key"));
 
         // Another account's rules never apply here, and this account's never there.
         UUID b = account("Other");

@@ -71,9 +71,19 @@ public final class UsageResource {
         // read every kind unless told.
         Optional<String> kinds = kind != null ? Optional.of(kind) : byCategory || category != null ? Optional.empty() : Optional.of("app");
         int n = integer("limit", limit, 10, 1, 100);
-        UsageQuery q = narrowed(query(request, from, to, kinds, null, device, profile, step), category);
+        UsageQuery asked = query(request, from, to, kinds, null, device, profile, step);
+        UsageQuery q = byCategory ? narrowed(asked, category) : asked;
+        List<UsageReader.TopItem> found;
+        if (byCategory) {
+            found = categories.topCategories(q, n);
+        } else if (category != null) {
+            checkCategory(category);
+            found = categories.topInCategory(q, category, n); // one read of the range: its totals hold every key's sums
+        } else {
+            found = reader.top(q, n);
+        }
         List<Map<String, Object>> items = new ArrayList<>();
-        for (UsageReader.TopItem i : byCategory ? categories.topCategories(q, n) : reader.top(q, n)) {
+        for (UsageReader.TopItem i : found) {
             var item = new LinkedHashMap<String, Object>();
             item.put(byCategory ? "category" : "key", i.key());
             item.put("duration_ms", i.durationMs());
@@ -161,10 +171,14 @@ public final class UsageResource {
         if (category == null) {
             return q;
         }
+        checkCategory(category);
+        return categories.inCategory(q, category);
+    }
+
+    private static void checkCategory(String category) {
         if (category.isBlank() || category.length() > 50) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "\"category\" must be 1 to 50 characters");
         }
-        return categories.inCategory(q, category);
     }
 
     static Granularity granularityFor(Duration range) {

@@ -30,6 +30,27 @@ public final class CategoryUsage {
             s[0] += t.durationMs();
             s[1] += t.events();
         }
+        return ranked(sums, limit);
+    }
+
+    /**
+     * A category's keys by duration descending, then key, as {@link UsageReader#top} orders them: from the one
+     * read of the range's totals that finding the category's keys needs anyway (a key of several kinds adds up).
+     */
+    public List<UsageReader.TopItem> topInCategory(UsageQuery q, String category, int limit) throws Exception {
+        CategoryRules rules = categories.current(q.accountId());
+        Map<String, long[]> sums = new HashMap<>();
+        for (UsageReader.KeyTotal t : reader.totals(q)) {
+            if (rules.categorize(t.kind(), t.key()).equals(category)) {
+                long[] s = sums.computeIfAbsent(t.key(), k -> new long[2]);
+                s[0] += t.durationMs();
+                s[1] += t.events();
+            }
+        }
+        return ranked(sums, limit);
+    }
+
+    private static List<UsageReader.TopItem> ranked(Map<String, long[]> sums, int limit) {
         List<UsageReader.TopItem> out = new ArrayList<>();
         sums.forEach((c, s) -> out.add(new UsageReader.TopItem(c, s[0], s[1])));
         out.sort(Comparator.comparingLong(UsageReader.TopItem::durationMs).reversed().thenComparing(UsageReader.TopItem::key));
