@@ -23,6 +23,9 @@ import io.nuscape.core.auth.TokenVerifier;
 import io.nuscape.core.category.Categories;
 import io.nuscape.core.category.CategoryUsage;
 import io.nuscape.core.profile.CombinedScreenTime;
+import io.nuscape.core.limit.LimitEvaluator;
+import io.nuscape.api.resource.LimitResource;
+import io.nuscape.postgres.PostgresLimitStore;
 import io.nuscape.core.internal.SecretsClient;
 import io.nuscape.core.people.ApiKeys;
 import io.nuscape.core.people.Invitations;
@@ -103,6 +106,8 @@ public final class ApiFunction implements AutoCloseable {
         ProfileStore profiles = new PostgresProfileStore(pool);
         PostgresUsageReader usage = new PostgresUsageReader(pool);
         Categories categories = new Categories(new PostgresCategoryStore(pool));
+        CategoryUsage categoryUsage = new CategoryUsage(usage, categories);
+        CombinedScreenTime screenTime = new CombinedScreenTime(profiles, usage);
         PostgresApiKeyStore keyStore = new PostgresApiKeyStore(pool);
         ApiKeys apiKeys = new ApiKeys(keyStore, background, clock);
         GuessThrottle signIns = new RedisGuessThrottle(redis, settings.redisPrefix(), "signin",
@@ -128,9 +133,10 @@ public final class ApiFunction implements AutoCloseable {
                 .register(new ApiKeyResource(apiKeys, keyStore, clock))
                 .register(new AuditResource(new PostgresAuditLog(pool), clock))
                 .register(new OperationsResource(redis, pool, stream, settings.streamShards()))
-                .register(new UsageResource(usage, profiles, new CategoryUsage(usage, categories), clock))
+                .register(new UsageResource(usage, profiles, categoryUsage, clock))
                 .register(new CategoryResource(categories, clock))
-                .register(new ProfileResource(profiles, new CombinedScreenTime(profiles, usage), clock))
+                .register(new ProfileResource(profiles, screenTime, clock))
+                .register(new LimitResource(new PostgresLimitStore(pool), new LimitEvaluator(profiles, screenTime, usage, categoryUsage), clock))
                 .register(new OpenApiResource());
     }
 

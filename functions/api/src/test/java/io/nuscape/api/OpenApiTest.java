@@ -31,7 +31,7 @@ class OpenApiTest {
         for (Class<?> resource : List.of(io.nuscape.api.resource.ControlPlaneResource.class, io.nuscape.api.resource.UsageResource.class,
                 io.nuscape.api.resource.OperationsResource.class, OpenApiResource.class, io.nuscape.api.resource.SessionResource.class,
                 io.nuscape.api.resource.UserResource.class, io.nuscape.api.resource.ApiKeyResource.class,
-                io.nuscape.api.resource.AuditResource.class, io.nuscape.api.resource.ProfileResource.class,
+                io.nuscape.api.resource.AuditResource.class, io.nuscape.api.resource.ProfileResource.class, io.nuscape.api.resource.LimitResource.class,
                 io.nuscape.api.resource.CategoryResource.class)) {
             String base = resource.getAnnotation(Path.class).value();
             for (Method m : resource.getDeclaredMethods()) {

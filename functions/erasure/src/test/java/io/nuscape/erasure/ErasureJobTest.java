@@ -214,6 +214,12 @@ class ErasureJobTest {
         assertTrue(totals(erased).contains("usage_1m=") && !totals(erased).startsWith("usage_1m=0/"));
         assertFalse(totals(erased).contains("usage_presence=0/"), "the device has presence to erase: " + totals(erased));
 
+        for (UUID d : List.of(erased, kept)) { // a limit on each: the erased device's goes with it
+            try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO limits (limit_id, account_id, device_id, target, daily_ms, tz, created_at, updated_at) VALUES (gen_random_uuid(), '"
+                        + account + "', '" + d + "', 'all', 3600000, 'UTC', now(), now())");
+            }
+        }
         Erasure e = control.requestErasure(account, erased).orElseThrow();
         cache.markErased(account, erased); // what DELETE /api/v1/devices/{id} does
         // Ingest refuses the device from now on...
@@ -236,6 +242,13 @@ class ErasureJobTest {
 
         assertNoTrace(erased);
         assertEquals(keptBefore, totals(kept), "the other device's totals are exactly what they were");
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FILTER (WHERE device_id = '" + erased + "'), count(*) FILTER (WHERE device_id = '" + kept
+                     + "') FROM limits")) {
+            rs.next();
+            assertEquals(0, rs.getLong(1), "the erased device's limits");
+            assertEquals(1, rs.getLong(2), "the other device's limit stays");
+        }
         assertEquals(EnqueueOutcome.Revoked.class, send(erased, 1, false).getClass(), "its tokens stay refused");
     }
 

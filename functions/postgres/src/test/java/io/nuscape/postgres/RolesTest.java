@@ -80,6 +80,7 @@ class RolesTest {
         forbidden("nuscape_drainer",
                 "SELECT * FROM users",
                 "SELECT * FROM profiles",
+                "SELECT * FROM limits",
                 "SELECT * FROM category_rules",
                 "SELECT * FROM api_keys",
                 "SELECT * FROM audit_log",
@@ -115,6 +116,10 @@ class RolesTest {
                 // A device or profile never moves to another account; rules are replaced, never edited in place.
                 "UPDATE devices SET account_id = gen_random_uuid()",
                 "UPDATE profiles SET account_id = gen_random_uuid()",
+                // A limit keeps its account, its profile or device and its target; only its figures change.
+                "UPDATE limits SET account_id = gen_random_uuid()",
+                "UPDATE limits SET profile_id = NULL",
+                "UPDATE limits SET target = 'all'",
                 "UPDATE category_rules SET category = 'x'",
                 // The audit log only grows through the API; keys and emails are never rewritten in place.
                 "DELETE FROM audit_log",
@@ -156,6 +161,7 @@ class RolesTest {
                 "DELETE FROM devices",
                 "UPDATE devices SET token_generation = 1",
                 "UPDATE usage_presence SET cells = cells",
+                "UPDATE limits SET daily_ms = 1",
                 "INSERT INTO usage_1m (account_id, device_id, bucket_start, kind, key) VALUES (" + uuid() + ", " + uuid() + ", now(), 'a', 'k')",
                 "DROP TABLE usage_1m",
                 "CREATE TABLE mine (i int)",
@@ -209,6 +215,7 @@ class RolesTest {
         forbidden("nuscape_retention",
                 "SELECT password_hash FROM users",
                 "SELECT * FROM profiles",
+                "SELECT * FROM limits",
                 "SELECT * FROM category_rules",
                 "SELECT key_hash FROM api_keys",
                 "SELECT actor FROM audit_log",

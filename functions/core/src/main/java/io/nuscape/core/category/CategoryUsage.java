@@ -50,6 +50,18 @@ public final class CategoryUsage {
         return ranked(sums, limit);
     }
 
+    /** The duration of the range's keys that fall in the category, added up. */
+    public long totalInCategory(UsageQuery q, String category) throws Exception {
+        CategoryRules rules = categories.current(q.accountId());
+        long sum = 0;
+        for (UsageReader.KeyTotal t : reader.totals(q)) {
+            if (rules.categorize(t.kind(), t.key()).equals(category)) {
+                sum += t.durationMs();
+            }
+        }
+        return sum;
+    }
+
     private static List<UsageReader.TopItem> ranked(Map<String, long[]> sums, int limit) {
         List<UsageReader.TopItem> out = new ArrayList<>();
         sums.forEach((c, s) -> out.add(new UsageReader.TopItem(c, s[0], s[1])));

@@ -36,7 +36,11 @@ public final class CombinedScreenTime {
         if (profile.isEmpty()) {
             return Optional.empty();
         }
-        List<UUID> devices = profile.get().deviceIds();
+        return Optional.of(forDevices(accountId, profile.get().deviceIds(), kind, buckets));
+    }
+
+    /** The devices' screen time in the buckets (one device: its own time in use, combined and summed alike). */
+    public List<Point> forDevices(UUID accountId, List<UUID> devices, String kind, Buckets buckets) throws Exception {
         long[] combined = new long[buckets.size()];
         long[] sums = new long[buckets.size()];
         if (!devices.isEmpty()) {
@@ -52,7 +56,7 @@ public final class CombinedScreenTime {
         for (int i = 0; i < buckets.size(); i++) {
             points.add(new Point(buckets.start(i), combined[i] * Presence.CELL_MILLIS, sums[i] * Presence.CELL_MILLIS));
         }
-        return Optional.of(points);
+        return points;
     }
 
     /** A part of a presence row that lies in one bucket. */

@@ -121,6 +121,20 @@ public final class Buckets {
         return true;
     }
 
+    /**
+     * The coarsest rollups whose buckets fill these exactly: hours where every edge is on the hour (zones of
+     * whole-hour offsets), 5 minutes for zones like Asia/Kolkata, else minutes.
+     */
+    public io.nuscape.core.rollup.Granularity coarsestExactRollup() {
+        for (io.nuscape.core.rollup.Granularity g : new io.nuscape.core.rollup.Granularity[] {io.nuscape.core.rollup.Granularity.HOUR,
+                io.nuscape.core.rollup.Granularity.FIVE_MINUTES}) {
+            if (alignedTo(g.millis())) {
+                return g;
+            }
+        }
+        return io.nuscape.core.rollup.Granularity.MINUTE;
+    }
+
     /** The bucket's start as RFC 3339 with the zone's offset then ({@code Z} for UTC). */
     public String startText(int i) {
         return RFC3339.format(OffsetDateTime.ofInstant(start(i), zone));

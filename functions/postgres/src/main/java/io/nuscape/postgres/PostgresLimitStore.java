@@ -1,0 +1,177 @@
+package io.nuscape.postgres;
+
+import io.nuscape.core.ApiException;
+import io.nuscape.core.ErrorCode;
+import io.nuscape.core.audit.Change;
+import io.nuscape.core.limit.Limit;
+import io.nuscape.core.limit.LimitStore;
+import io.nuscape.core.limit.LimitTarget;
+import io.nuscape.postgres.internal.AuditRows;
+import io.nuscape.postgres.internal.Transaction;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** {@link LimitStore} on Postgres (V11); the composite foreign keys keep a limit on a profile or device of its own account. */
+public final class PostgresLimitStore implements LimitStore {
+    private static final String COLUMNS = "limit_id, account_id, profile_id, device_id, target, category, kind, key, daily_ms, tz,"
+            + " warn_before_ms, created_at, updated_at";
+
+    private final ConnectionPool pool;
+
+    public PostgresLimitStore(ConnectionPool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public Limit create(Limit limit, Change change) throws SQLException {
+        return Transaction.run(pool, c -> {
+            if (limit.deviceId() != null) {
+                // An erased device (or one being erased) counts nothing any more: a limit on it would only mislead.
+                try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM devices WHERE account_id = ? AND device_id = ?"
+                        + " AND revoked_at IS NULL AND erased_at IS NULL")) {
+                    s.setObject(1, limit.accountId());
+                    s.setObject(2, limit.deviceId());
+                    try (ResultSet rs = s.executeQuery()) {
+                        if (!rs.next()) {
+                            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"device_id\" names no device of this account in use");
+                        }
+                    }
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO limits (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                s.setObject(1, limit.limitId());
+                s.setObject(2, limit.accountId());
+                s.setObject(3, limit.profileId(), java.sql.Types.OTHER);
+                s.setObject(4, limit.deviceId(), java.sql.Types.OTHER);
+                String category = null;
+                String kind = null;
+                String key = null;
+                String target = switch (limit.target()) {
+                    case LimitTarget.All a -> "all";
+                    case LimitTarget.Category cat -> {
+                        category = cat.name();
+                        yield "category";
+                    }
+                    case LimitTarget.Key k -> {
+                        kind = k.kind();
+                        key = k.key();
+                        yield "key";
+                    }
+                };
+                s.setString(5, target);
+                s.setString(6, category);
+                s.setString(7, kind);
+                s.setString(8, key);
+                s.setLong(9, limit.dailyMs());
+                s.setString(10, limit.zone().getId());
+                s.setArray(11, c.createArrayOf("bigint", limit.warnBeforeMs().toArray()));
+                s.setTimestamp(12, Timestamp.from(limit.createdAt()));
+                s.setTimestamp(13, Timestamp.from(limit.updatedAt()));
+                s.executeUpdate();
+            } catch (SQLException e) {
+                String constraint = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                        ? p.getServerErrorMessage().getConstraint() : null;
+                if ("23503".equals(e.getSQLState()) && "limits_profile_same_account".equals(constraint)) {
+                    throw new ApiException(ErrorCode.INVALID_REQUEST, "\"profile_id\" names no profile of this account");
+                }
+                throw e;
+            }
+            AuditRows.append(c, limit.accountId(), change, "limit.created", "limit:" + limit.limitId()
+                    + (limit.profileId() != null ? " profile:" + limit.profileId() : " device:" + limit.deviceId()));
+            return limit;
+        });
+    }
+
+    @Override
+    public List<Limit> limits(UUID accountId) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow();
+             PreparedStatement s = l.connection().prepareStatement("SELECT " + COLUMNS + " FROM limits WHERE account_id = ?"
+                     + " ORDER BY created_at, limit_id")) {
+            s.setObject(1, accountId);
+            List<Limit> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(limit(rs));
+                }
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public Optional<Limit> limit(UUID accountId, UUID limitId) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow()) {
+            return read(l.connection(), accountId, limitId);
+        }
+    }
+
+    private static Optional<Limit> read(Connection c, UUID accountId, UUID limitId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM limits WHERE account_id = ? AND limit_id = ?")) {
+            s.setObject(1, accountId);
+            s.setObject(2, limitId);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(limit(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public Optional<Limit> update(UUID accountId, UUID limitId, Long dailyMs, ZoneId zone, List<Long> warnBeforeMs, Change change)
+            throws SQLException {
+        return Transaction.run(pool, c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE limits SET daily_ms = coalesce(?, daily_ms), tz = coalesce(?, tz),"
+                    + " warn_before_ms = coalesce(?, warn_before_ms), updated_at = ? WHERE account_id = ? AND limit_id = ?")) {
+                s.setObject(1, dailyMs, java.sql.Types.BIGINT);
+                s.setString(2, zone == null ? null : zone.getId());
+                s.setArray(3, warnBeforeMs == null ? null : c.createArrayOf("bigint", warnBeforeMs.toArray()));
+                s.setTimestamp(4, Timestamp.from(change.at()));
+                s.setObject(5, accountId);
+                s.setObject(6, limitId);
+                if (s.executeUpdate() == 0) {
+                    return Optional.<Limit>empty();
+                }
+            }
+            AuditRows.append(c, accountId, change, "limit.changed", "limit:" + limitId);
+            return read(c, accountId, limitId);
+        });
+    }
+
+    @Override
+    public boolean delete(UUID accountId, UUID limitId, Change change) throws SQLException {
+        return Transaction.run(pool, c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM limits WHERE account_id = ? AND limit_id = ?")) {
+                s.setObject(1, accountId);
+                s.setObject(2, limitId);
+                if (s.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            AuditRows.append(c, accountId, change, "limit.deleted", "limit:" + limitId);
+            return true;
+        });
+    }
+
+    private static Limit limit(ResultSet rs) throws SQLException {
+        LimitTarget target = switch (rs.getString(5)) {
+            case "all" -> new LimitTarget.All();
+            case "category" -> new LimitTarget.Category(rs.getString(6));
+            default -> new LimitTarget.Key(rs.getString(7), rs.getString(8));
+        };
+        List<Long> warnings = new ArrayList<>();
+        Array a = rs.getArray(11);
+        for (Object o : (Object[]) a.getArray()) {
+            warnings.add(((Number) o).longValue());
+        }
+        return new Limit(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class), rs.getObject(4, UUID.class),
+                target, rs.getLong(9), ZoneId.of(rs.getString(10)), warnings, rs.getTimestamp(12).toInstant(), rs.getTimestamp(13).toInstant());
+    }
+}
