@@ -58,6 +58,11 @@ class LimitsTest {
         screen(events, tablet, "2026-11-01T06:00:00Z", Duration.ofMinutes(30));  // 01:00 EST: 10 minutes with the phone
         screen(events, tablet, "2026-11-02T04:30:00Z", Duration.ofMinutes(10));  // 23:30 EST: still November 1st
         screen(events, phone, "2026-11-01T03:30:00Z", Duration.ofMinutes(20));   // 23:30 EDT on October 31st
+        // 2026-03-08 in New York: 05:00Z to 04:00Z the next day (23 hours).
+        screen(events, phone, "2026-03-08T06:30:00Z", Duration.ofMinutes(60));   // 01:30 EST
+        screen(events, phone, "2026-03-09T03:30:00Z", Duration.ofMinutes(20));   // 23:30 EDT: still March 8th
+        screen(events, phone, "2026-03-09T04:10:00Z", Duration.ofMinutes(10));   // 00:10 EDT on March 9th
+        app(events, tablet, "org.khanacademy", "2026-11-01T18:20:00Z", Duration.ofMinutes(20)); // across midnight in Kolkata (18:30Z)
         app(events, phone, "com.instagram.android", "2026-11-01T14:00:00Z", Duration.ofMinutes(30));
         app(events, tablet, "com.instagram.android", "2026-11-01T14:10:00Z", Duration.ofMinutes(20));
         app(events, tablet, "com.duolingo", "2026-11-01T15:00:00Z", Duration.ofMinutes(45));
@@ -120,7 +125,32 @@ class LimitsTest {
         ok(send("PATCH", "/api/v1/limits/" + limit, admin, "{\"tz\":\"UTC\"}"), 200);
         assertEquals(20 * 60_000 + 60 * 60_000, status(limit, "2026-11-01").get("used_ms").asLong(),
                 "in UTC, November 1st holds 03:30-03:50 and 05:30-06:30 (the overlap once), not 04:30 on the 2nd");
-        assertEquals("ok", ok(send("GET", "/api/v1/limits/" + limit + "/status", viewer, null), 200).get("state").asText(), "today: nothing used");
+        JsonNode today = ok(send("GET", "/api/v1/limits/" + limit + "/status", viewer, null), 200);
+        assertEquals(java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString(), today.get("day").asText(), "today in the limit's zone");
+        assertEquals(0, today.get("used_ms").asLong());
+        assertEquals("ok", today.get("state").asText());
+    }
+
+    @Test
+    void theSpringDayHas23HoursAndHalfHourZonesCountFromFiveMinuteRollups() {
+        String phoneAll = create("{\"device_id\":\"" + phone + "\",\"target\":{\"all\":true},\"daily_ms\":7200000,\"tz\":\"America/New_York\"}");
+        assertEquals(80 * 60_000, status(phoneAll, "2026-03-08").get("used_ms").asLong(), "01:30 EST and 23:30 EDT, not 00:10 the next day");
+        assertEquals(10 * 60_000, status(phoneAll, "2026-03-09").get("used_ms").asLong());
+        String khan = create("{\"device_id\":\"" + tablet + "\",\"target\":{\"kind\":\"app\",\"key\":\"org.khanacademy\"},\"daily_ms\":600000,"
+                + "\"tz\":\"Asia/Kolkata\",\"warn_before_ms\":[300000]}");
+        JsonNode first = status(khan, "2026-11-01");
+        assertEquals(10 * 60_000, first.get("used_ms").asLong(), "18:20 to 18:30 UTC is before midnight in Kolkata");
+        assertEquals("exceeded", first.get("state").asText());
+        assertEquals(10 * 60_000, status(khan, "2026-11-02").get("used_ms").asLong());
+    }
+
+    @Test
+    void aLimitOfZeroIsExceededOnlyOnceSomethingIsUsed() {
+        String none = create("{\"device_id\":\"" + tablet + "\",\"target\":{\"kind\":\"app\",\"key\":\"com.duolingo\"},\"daily_ms\":0}");
+        assertEquals("ok", status(none, "2026-10-30").get("state").asText(), "nothing used, nothing exceeded");
+        assertEquals("exceeded", status(none, "2026-11-01").get("state").asText());
+        assertError(send("POST", "/api/v1/limits", admin, "{\"device_id\":\"" + tablet + "\",\"target\":{\"all\":true},\"daily_ms\":0,"
+                + "\"warn_before_ms\":[1]}"), 400, "invalid_request");
     }
 
     @Test
@@ -147,6 +177,9 @@ class LimitsTest {
         String limit = create("{\"profile_id\":\"" + other + "\",\"target\":{\"all\":true},\"daily_ms\":3600000}");
         assertEquals(204, send("DELETE", "/api/v1/profiles/" + other, admin, null).getStatusCode());
         assertError(send("GET", "/api/v1/limits/" + limit, viewer, null), 404, "not_found");
+        List<String> targets = new ArrayList<>();
+        ok(send("GET", "/api/v1/audit", admin, null), 200).get("entries").forEach(e -> targets.add(e.get("action").asText() + " " + e.get("target").asText()));
+        assertTrue(targets.contains("limit.deleted limit:" + limit + " profile:" + other), "the limit that went with the profile is audited: " + targets);
 
         UUID b = account("Other family");
         String adminB = token(b, Scope.ADMIN);
@@ -160,6 +193,17 @@ class LimitsTest {
         assertEquals(0, ok(send("GET", "/api/v1/limits", token(b, Scope.READ), null), 200).get("limits").size());
         assertError(send("POST", "/api/v1/limits", viewer, "{\"profile_id\":\"" + child + "\",\"target\":{\"all\":true},\"daily_ms\":1}"), 403,
                 "insufficient_scope");
+
+        // At most 1 000 limits an account.
+        String childB = profile(adminB, "Cy");
+        try (var c = ProfilesAndCategoriesTest.db.connect(); var st = c.createStatement()) {
+            st.execute("INSERT INTO limits (limit_id, account_id, profile_id, target, daily_ms, tz, created_at, updated_at)"
+                    + " SELECT gen_random_uuid(), '" + b + "', '" + childB + "', 'all', 60000, 'UTC', now(), now() FROM generate_series(1, 1000)");
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
+        assertError(send("POST", "/api/v1/limits", adminB, "{\"profile_id\":\"" + childB + "\",\"target\":{\"all\":true},\"daily_ms\":1}"), 409,
+                "conflict");
     }
 
     @Test
@@ -180,9 +224,26 @@ class LimitsTest {
             assertError(r, 400, "invalid_request");
             assertTrue(r.getBody().contains(message), body + ": " + r.getBody());
         });
-        String limit = create("{" + p + ",\"target\":{\"all\":true},\"daily_ms\":1}");
+        for (String body : List.of(
+                "{" + p + ",\"target\":{\"all\":true},\"daily_ms\":18446744073713151616}",
+                "{" + p + ",\"target\":{\"all\":true},\"daily_ms\":600000,\"warn_before_ms\":[600000]}",
+                "{" + p + ",\"target\":{\"category\":\"a\\u0001b\"},\"daily_ms\":1}")) {
+            assertError(send("POST", "/api/v1/limits", admin, body), 400, "invalid_request");
+        }
+        String limit = create("{" + p + ",\"target\":{\"all\":true},\"daily_ms\":3600000,\"warn_before_ms\":[900000]}");
         assertError(send("PATCH", "/api/v1/limits/" + limit, admin, "{\"target\":{\"category\":\"x\"}}"), 400, "invalid_request");
         assertError(send("PATCH", "/api/v1/limits/" + limit, admin, "{}"), 400, "invalid_request");
+        assertError(send("PATCH", "/api/v1/limits/" + limit, admin, "{\"tz\":null}"), 400, "invalid_request");
+        var below = send("PATCH", "/api/v1/limits/" + limit, admin, "{\"daily_ms\":600000}");
+        assertError(below, 400, "invalid_request");
+        assertTrue(below.getBody().contains("before the limit"), below.getBody());
+        assertEquals(3600000, ok(send("GET", "/api/v1/limits/" + limit, viewer, null), 200).get("daily_ms").asLong(), "unchanged");
         assertError(send("GET", "/api/v1/limits/" + limit + "/status?day=yesterday", viewer, null), 400, "invalid_request");
+        assertError(send("GET", "/api/v1/limits/" + limit + "/status?day=+999999999-12-31", viewer, null), 400, "invalid_request");
+        assertError(send("GET", "/api/v1/limits/" + limit + "/status?day=2011-12-30", viewer, null), 400, "invalid_request");
+        String erased = device(admin, "Old phone");
+        ok(send("DELETE", "/api/v1/devices/" + erased, admin, null), 202);
+        assertError(send("POST", "/api/v1/limits", admin, "{\"device_id\":\"" + erased + "\",\"target\":{\"all\":true},\"daily_ms\":1}"), 400,
+                "invalid_request");
     }
 }

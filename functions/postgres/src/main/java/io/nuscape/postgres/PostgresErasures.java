@@ -106,14 +106,16 @@ public final class PostgresErasures {
         return tables;
     }
 
-    /** Keeps the device's id and account (late events are dropped by them) and nothing else, its limits included; marks the request done. */
+    /**
+     * Keeps the device's id and account (late events are dropped by them) and nothing else; marks the request
+     * done. Setting {@code erased_at} also deletes its presence and limits (triggers of V10 and V11).
+     */
     public void complete(Erasure e, Instant now) throws SQLException {
         try (Connection c = database.connect()) {
             c.setAutoCommit(false);
             try (PreparedStatement d = c.prepareStatement("UPDATE devices SET name = NULL, platform = NULL, last_seen_at = NULL, profile_id = NULL,"
                     + " revoked_at = coalesce(revoked_at, ?), erased_at = coalesce(erased_at, ?) WHERE device_id = ? AND account_id = ?");
                  PreparedStatement g = c.prepareStatement("DELETE FROM device_token_supersessions WHERE device_id = ?");
-                 PreparedStatement limits = c.prepareStatement("DELETE FROM limits WHERE device_id = ? AND account_id = ?");
                  PreparedStatement r = c.prepareStatement("UPDATE erasure_requests SET status = 'done', completed_at = ?,"
                          + " progress = '{\"step\":\"done\"}' WHERE erasure_id = ? AND status = 'pending'")) {
                 java.sql.Timestamp t = java.sql.Timestamp.from(now);
@@ -124,9 +126,6 @@ public final class PostgresErasures {
                 d.executeUpdate();
                 g.setObject(1, e.deviceId());
                 g.executeUpdate();
-                limits.setObject(1, e.deviceId());
-                limits.setObject(2, e.accountId());
-                limits.executeUpdate();
                 r.setTimestamp(1, t);
                 r.setObject(2, e.erasureId());
                 r.executeUpdate();

@@ -25,6 +25,9 @@ public final class PostgresLimitStore implements LimitStore {
     private static final String COLUMNS = "limit_id, account_id, profile_id, device_id, target, category, kind, key, daily_ms, tz,"
             + " warn_before_ms, created_at, updated_at";
 
+    /** Enough for every person and device of a family or a school class many times over; each is evaluated on every drain that touches it. */
+    static final int MAX_PER_ACCOUNT = 1000;
+
     private final ConnectionPool pool;
 
     public PostgresLimitStore(ConnectionPool pool) {
@@ -34,10 +37,20 @@ public final class PostgresLimitStore implements LimitStore {
     @Override
     public Limit create(Limit limit, Change change) throws SQLException {
         return Transaction.run(pool, c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM limits WHERE account_id = ?")) {
+                s.setObject(1, limit.accountId());
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) >= MAX_PER_ACCOUNT) {
+                        throw new ApiException(ErrorCode.CONFLICT, "an account has at most " + MAX_PER_ACCOUNT + " limits: delete one first");
+                    }
+                }
+            }
             if (limit.deviceId() != null) {
-                // An erased device (or one being erased) counts nothing any more: a limit on it would only mislead.
+                // An erased device (or one being erased) counts nothing any more: a limit on it would only mislead. The
+                // row is locked so that an erasure completing now waits for this limit, whose deletion it then includes.
                 try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM devices WHERE account_id = ? AND device_id = ?"
-                        + " AND revoked_at IS NULL AND erased_at IS NULL")) {
+                        + " AND revoked_at IS NULL AND erased_at IS NULL FOR SHARE")) {
                     s.setObject(1, limit.accountId());
                     s.setObject(2, limit.deviceId());
                     try (ResultSet rs = s.executeQuery()) {
@@ -83,7 +96,7 @@ public final class PostgresLimitStore implements LimitStore {
                 if ("23503".equals(e.getSQLState()) && "limits_profile_same_account".equals(constraint)) {
                     throw new ApiException(ErrorCode.INVALID_REQUEST, "\"profile_id\" names no profile of this account");
                 }
-                throw e;
+                throw warningsPastLimit(e);
             }
             AuditRows.append(c, limit.accountId(), change, "limit.created", "limit:" + limit.limitId()
                     + (limit.profileId() != null ? " profile:" + limit.profileId() : " device:" + limit.deviceId()));
@@ -139,6 +152,8 @@ public final class PostgresLimitStore implements LimitStore {
                 if (s.executeUpdate() == 0) {
                     return Optional.<Limit>empty();
                 }
+            } catch (SQLException e) {
+                throw warningsPastLimit(e);
             }
             AuditRows.append(c, accountId, change, "limit.changed", "limit:" + limitId);
             return read(c, accountId, limitId);
@@ -158,6 +173,16 @@ public final class PostgresLimitStore implements LimitStore {
             AuditRows.append(c, accountId, change, "limit.deleted", "limit:" + limitId);
             return true;
         });
+    }
+
+    /** V11's check that warnings come before the limit (a change of one without the other can break it): a 400. */
+    private static SQLException warningsPastLimit(SQLException e) {
+        String constraint = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                ? p.getServerErrorMessage().getConstraint() : null;
+        if ("23514".equals(e.getSQLState()) && "limits_warnings_before_limit".equals(constraint)) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "every \"warn_before_ms\" must be less than \"daily_ms\": a warning comes before the limit");
+        }
+        return e;
     }
 
     private static Limit limit(ResultSet rs) throws SQLException {

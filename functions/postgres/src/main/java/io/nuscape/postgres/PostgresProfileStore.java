@@ -92,13 +92,27 @@ public final class PostgresProfileStore implements ProfileStore {
     @Override
     public boolean delete(UUID accountId, UUID profileId, Change change) throws SQLException {
         return Transaction.run(pool, c -> {
-            // Its devices and open enrollment codes are unassigned by the foreign keys (V8).
+            // Its devices and open enrollment codes are unassigned by the foreign keys (V8); its limits go with it
+            // (V11), each audited.
+            List<UUID> limits = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM limits WHERE account_id = ? AND profile_id = ? RETURNING limit_id")) {
+                s.setObject(1, accountId);
+                s.setObject(2, profileId);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        limits.add(rs.getObject(1, UUID.class));
+                    }
+                }
+            }
             try (PreparedStatement s = c.prepareStatement("DELETE FROM profiles WHERE account_id = ? AND profile_id = ?")) {
                 s.setObject(1, accountId);
                 s.setObject(2, profileId);
                 if (s.executeUpdate() == 0) {
                     return false;
                 }
+            }
+            for (UUID limit : limits) {
+                AuditRows.append(c, accountId, change, "limit.deleted", "limit:" + limit + " profile:" + profileId);
             }
             AuditRows.append(c, accountId, change, "profile.deleted", "profile:" + profileId);
             return true;

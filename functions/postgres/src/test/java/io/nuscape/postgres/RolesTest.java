@@ -168,9 +168,9 @@ class RolesTest {
                 "SELECT ensure_usage_partitions(current_date, current_date)");
     }
 
-    /** An erasure function of a release before V10 knows nothing of presence: completing the erasure removes it all the same. */
+    /** An erasure function of a release before V10 (V11) knows nothing of presence (limits): completing the erasure removes them all the same. */
     @Test
-    void completingAnErasureRemovesTheDevicesPresenceWhateverCodeCompletesIt() throws SQLException {
+    void completingAnErasureRemovesTheDevicesPresenceAndLimitsWhateverCodeCompletesIt() throws SQLException {
         UUID account = UUID.randomUUID();
         UUID device = UUID.randomUUID();
         UUID other = UUID.randomUUID();
@@ -182,9 +182,22 @@ class RolesTest {
             store.apply(List.of(new DrainEvent(account, device, now, 0, new UsageEvent(UUID.randomUUID().toString(), noon, "screen", "on", 600_000)),
                     new DrainEvent(account, other, now, 0, new UsageEvent(UUID.randomUUID().toString(), noon, "screen", "on", 600_000))));
         }
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            for (UUID d : List.of(device, other)) {
+                s.execute("INSERT INTO limits (limit_id, account_id, device_id, target, daily_ms, tz, created_at, updated_at) VALUES (gen_random_uuid(), '"
+                        + account + "', '" + d + "', 'all', 3600000, 'UTC', now(), now())");
+            }
+        }
         try (Connection c = as("nuscape_erasure").connect(); Statement s = c.createStatement()) {
             // What PostgresErasures.complete of any release does, after deleting the rollups it knows.
             s.executeUpdate("UPDATE devices SET revoked_at = now(), erased_at = now() WHERE device_id = '" + device + "'");
+        }
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             var rs = s.executeQuery("SELECT count(*) FILTER (WHERE device_id = '" + device + "'), count(*) FILTER (WHERE device_id = '" + other
+                     + "') FROM limits")) {
+            rs.next();
+            assertEquals(0, rs.getLong(1), "the erased device's limits (V11's trigger)");
+            assertEquals(1, rs.getLong(2));
         }
         try (Connection c = db.connect(); Statement s = c.createStatement();
              var rs = s.executeQuery("SELECT count(*) FILTER (WHERE device_id = '" + device + "'), count(*) FILTER (WHERE device_id = '" + other

@@ -50,6 +50,8 @@ public final class LimitResource {
     /** The longest a limit's day can be counted (a whole day) and a warning can come before it. */
     static final long DAY_MS = 86_400_000L;
     static final int MAX_WARNINGS = 5;
+    /** How far back a status may be asked: the longest any rollup is kept (CONTRACT.md's range limit). */
+    static final int MAX_DAYS_BACK = 400;
 
     private final LimitStore limits;
     private final LimitEvaluator evaluator;
@@ -74,6 +76,9 @@ public final class LimitResource {
         long daily = dailyMs(b.get("daily_ms"));
         ZoneId zone = zone(tzText(b.get("tz")));
         List<Long> warnings = b.has("warn_before_ms") ? warnings(b.get("warn_before_ms")) : List.of();
+        if (!warnings.isEmpty() && warnings.get(0) >= daily) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "every \"warn_before_ms\" must be less than \"daily_ms\": a warning comes before the limit");
+        }
         var now = clock.instant();
         Limit limit = new Limit(UUID.randomUUID(), principal(request).accountId(), profile, device, target, daily, zone, warnings, now, now);
         return json(201, describe(limits.create(limit, change(request, clock))));
@@ -109,6 +114,9 @@ public final class LimitResource {
             }
         }
         Long daily = b.has("daily_ms") ? dailyMs(b.get("daily_ms")) : null;
+        if (b.has("tz") && b.get("tz").isNull()) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"tz\" must be an IANA time zone name, e.g. Europe/Paris");
+        }
         ZoneId zone = b.has("tz") ? zone(tzText(b.get("tz"))) : null;
         List<Long> warnings = b.has("warn_before_ms") ? warnings(b.get("warn_before_ms")) : null;
         if (daily == null && zone == null && warnings == null) {
@@ -138,11 +146,17 @@ public final class LimitResource {
         if (day == null) {
             s = evaluator.status(limit, clock.instant());
         } else {
+            LocalDate asked;
             try {
-                s = evaluator.status(limit, LocalDate.parse(day));
+                asked = LocalDate.parse(day);
             } catch (DateTimeParseException e) {
                 throw new ApiException(ErrorCode.INVALID_REQUEST, "\"day\" must be a date, e.g. 2026-11-23");
             }
+            LocalDate today = LocalDate.ofInstant(clock.instant(), limit.zone());
+            if (asked.isBefore(today.minusDays(MAX_DAYS_BACK)) || asked.isAfter(today.plusDays(1))) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, "\"day\" must lie within the last " + MAX_DAYS_BACK + " days of the limit's zone");
+            }
+            s = evaluator.status(limit, asked);
         }
         var out = new LinkedHashMap<String, Object>();
         out.put("limit_id", limit.limitId().toString());
@@ -175,8 +189,8 @@ public final class LimitResource {
         }
         if (t.size() == 1 && t.has("category")) {
             JsonNode c = t.get("category");
-            if (!c.isTextual() || c.asText().isBlank() || c.asText().length() > 50) {
-                throw new ApiException(ErrorCode.INVALID_REQUEST, "\"target.category\" must be 1 to 50 characters");
+            if (!c.isTextual() || c.asText().isBlank() || c.asText().length() > 50 || c.asText().chars().anyMatch(Character::isISOControl)) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, "\"target.category\" must be 1 to 50 characters without control characters");
             }
             return new LimitTarget.Category(c.asText());
         }
@@ -195,7 +209,7 @@ public final class LimitResource {
     }
 
     private static long dailyMs(JsonNode v) {
-        if (v == null || !v.isIntegralNumber() || v.asLong() < 0 || v.asLong() > DAY_MS) {
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0 || v.asLong() > DAY_MS) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "\"daily_ms\" must be an integer from 0 to 86400000 (a day)");
         }
         return v.asLong();
@@ -218,7 +232,7 @@ public final class LimitResource {
         }
         List<Long> out = new ArrayList<>();
         for (JsonNode w : v) {
-            if (!w.isIntegralNumber() || w.asLong() < 1 || w.asLong() > DAY_MS || out.contains(w.asLong())) {
+            if (!w.isIntegralNumber() || !w.canConvertToLong() || w.asLong() < 1 || w.asLong() > DAY_MS || out.contains(w.asLong())) {
                 throw new ApiException(ErrorCode.INVALID_REQUEST, rule);
             }
             out.add(w.asLong());
