@@ -175,6 +175,27 @@ public final class PostgresLimitStore implements LimitStore {
         });
     }
 
+    @Override
+    public List<Limit> limitsTouching(UUID accountId, java.util.Collection<UUID> devices) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow();
+             PreparedStatement s = l.connection().prepareStatement("SELECT " + COLUMNS + " FROM limits WHERE account_id = ? AND (device_id = ANY(?)"
+                     + " OR profile_id IN (SELECT profile_id FROM devices WHERE account_id = ? AND device_id = ANY(?) AND profile_id IS NOT NULL"
+                     + " AND revoked_at IS NULL AND erased_at IS NULL)) ORDER BY created_at, limit_id")) {
+            java.sql.Array ids = l.connection().createArrayOf("uuid", devices.toArray());
+            s.setObject(1, accountId);
+            s.setArray(2, ids);
+            s.setObject(3, accountId);
+            s.setArray(4, ids);
+            List<Limit> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(limit(rs));
+                }
+            }
+            return out;
+        }
+    }
+
     /** V11's check that warnings come before the limit (a change of one without the other can break it): a 400. */
     private static SQLException warningsPastLimit(SQLException e) {
         String constraint = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null

@@ -208,6 +208,35 @@ class RolesTest {
         }
     }
 
+    /** The drainer marks devices; the alert evaluator claims marks and records alerts, reads what limits count, and changes nothing else. */
+    @Test
+    void theAlertEvaluatorRecordsAlertsAndChangesNothingElse() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        Enrollment.enroll(db, account, device);
+        try (ConnectionPool drainer = new ConnectionPool(as("nuscape_drainer"), 1, 1000)) {
+            new PostgresAlertStore(drainer).mark(List.of(new io.nuscape.core.limit.LimitMark(account, device, LocalDate.now(ZoneOffset.UTC))));
+        }
+        try (ConnectionPool evaluator = new ConnectionPool(as("nuscape_alerts"), 1, 1000)) {
+            var recorded = new PostgresAlertStore(evaluator).evaluateMarks(10, marks -> {
+                assertEquals(1, marks.size());
+                return List.of(new io.nuscape.core.limit.Alert(UUID.randomUUID(), account, null, "quota.warning", LocalDate.now(ZoneOffset.UTC), 0,
+                        Instant.now(), java.util.Map.of("n", 1)));
+            });
+            assertEquals(1, recorded.size());
+            new PostgresLimitStore(evaluator).limitsTouching(account, List.of(device));
+        }
+        forbidden("nuscape_alerts",
+                "SELECT * FROM users",
+                "SELECT name FROM devices",
+                "UPDATE limits SET daily_ms = 1",
+                "DELETE FROM alerts",
+                "UPDATE alerts SET details = '{}'",
+                "INSERT INTO limit_marks (device_id, day, account_id, marked_at) VALUES (gen_random_uuid(), current_date, gen_random_uuid(), now())",
+                "INSERT INTO usage_1m (account_id, device_id, bucket_start, kind, key) VALUES (" + uuid() + ", " + uuid() + ", now(), 'a', 'k')",
+                "CREATE TABLE mine (i int)");
+    }
+
     @Test
     void retentionDropsPartitionsOnlyThroughTheFunctionAndOnlyRollupPartitions() throws SQLException {
         LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(500);

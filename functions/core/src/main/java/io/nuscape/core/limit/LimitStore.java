@@ -26,4 +26,7 @@ public interface LimitStore {
     Optional<Limit> update(UUID accountId, UUID limitId, Long dailyMs, ZoneId zone, List<Long> warnBeforeMs, Change change) throws Exception;
 
     boolean delete(UUID accountId, UUID limitId, Change change) throws Exception;
+
+    /** The account's limits on any of these devices or on a profile any of them is assigned to now. */
+    List<Limit> limitsTouching(UUID accountId, java.util.Collection<UUID> devices) throws Exception;
 }

@@ -1,0 +1,23 @@
+package io.nuscape.core.limit;
+
+import java.util.List;
+
+/**
+ * Marks and alerts. {@link #evaluateMarks} is one transaction: claim marks no other evaluator holds, let
+ * the work say which alerts they raise, record those not recorded before and delete the marks. A crash
+ * before the commit leaves the marks for the next run; an alert recorded twice is recorded once. The
+ * Postgres adapter lives in {@code nuscape-postgres}.
+ */
+public interface AlertStore {
+    /** The work done on claimed marks: the alerts they raise (already raised ones may be among them). */
+    @FunctionalInterface
+    interface MarkWork {
+        List<Alert> alertsFor(List<LimitMark> marks) throws Exception;
+    }
+
+    /** Claims up to {@code max} marks and runs the work on them; returns the alerts recorded by this call. */
+    List<Alert> evaluateMarks(int max, MarkWork work) throws Exception;
+
+    /** Marks devices as touched on days (what the drainer records after counting; tests and tools too). */
+    void mark(List<LimitMark> marks) throws Exception;
+}

@@ -1,0 +1,110 @@
+package io.nuscape.postgres;
+
+import io.nuscape.core.Json;
+import io.nuscape.core.limit.Alert;
+import io.nuscape.core.limit.AlertStore;
+import io.nuscape.core.limit.LimitMark;
+import io.nuscape.postgres.internal.Transaction;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+
+/** {@link AlertStore} on Postgres (V12). */
+public final class PostgresAlertStore implements AlertStore {
+    /** The oldest marks first; a mark another evaluator holds is skipped, not waited for. */
+    private static final String CLAIM = """
+            DELETE FROM limit_marks WHERE (device_id, day) IN (
+                SELECT device_id, day FROM limit_marks ORDER BY marked_at LIMIT ? FOR UPDATE SKIP LOCKED)
+            RETURNING account_id, device_id, day""";
+    private static final String RECORD = """
+            INSERT INTO alerts (alert_id, account_id, limit_id, type, day, threshold_ms, raised_at, details)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
+            ON CONFLICT (limit_id, type, day, threshold_ms) WHERE limit_id IS NOT NULL DO NOTHING""";
+    private static final String MARK = """
+            INSERT INTO limit_marks (device_id, day, account_id, marked_at)
+            SELECT d, y, a, now() FROM unnest(?::uuid[], ?::date[], ?::uuid[]) AS v(d, y, a)
+            ON CONFLICT (device_id, day) DO UPDATE SET marked_at = EXCLUDED.marked_at""";
+
+    private final ConnectionPool pool;
+
+    public PostgresAlertStore(ConnectionPool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public List<Alert> evaluateMarks(int max, MarkWork work) throws Exception {
+        try {
+            return Transaction.run(pool, c -> {
+                List<LimitMark> marks = new ArrayList<>();
+                try (PreparedStatement s = c.prepareStatement(CLAIM)) {
+                    s.setInt(1, max);
+                    try (ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            marks.add(new LimitMark(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, java.time.LocalDate.class)));
+                        }
+                    }
+                }
+                List<Alert> recorded = new ArrayList<>();
+                if (marks.isEmpty()) {
+                    return recorded;
+                }
+                List<Alert> raised;
+                try {
+                    raised = work.alertsFor(marks);
+                } catch (SQLException | RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new WorkFailed(e);
+                }
+                try (PreparedStatement s = c.prepareStatement(RECORD)) {
+                    for (Alert a : raised) {
+                        s.setObject(1, a.alertId());
+                        s.setObject(2, a.accountId());
+                        s.setObject(3, a.limitId());
+                        s.setString(4, a.type());
+                        s.setObject(5, a.day());
+                        s.setLong(6, a.thresholdMs());
+                        s.setTimestamp(7, Timestamp.from(a.raisedAt()));
+                        s.setString(8, Json.write(a.details()));
+                        if (s.executeUpdate() == 1) {
+                            recorded.add(a);
+                        }
+                    }
+                }
+                return recorded;
+            });
+        } catch (WorkFailed e) {
+            throw (Exception) e.getCause(); // the transaction rolled back: the marks stay for the next run
+        }
+    }
+
+    /** A checked failure of the work, carried out of the transaction (which then rolls back). */
+    private static final class WorkFailed extends RuntimeException {
+        WorkFailed(Exception cause) {
+            super(cause);
+        }
+    }
+
+    @Override
+    public void mark(List<LimitMark> marks) throws SQLException {
+        if (marks.isEmpty()) {
+            return;
+        }
+        List<LimitMark> ordered = new ArrayList<>(new java.util.LinkedHashSet<>(marks)); // a row once per statement
+        ordered.sort(Comparator.comparing(LimitMark::deviceId).thenComparing(LimitMark::utcDay)); // one lock order
+        Transaction.run(pool, c -> {
+            try (PreparedStatement s = c.prepareStatement(MARK)) {
+                s.setArray(1, c.createArrayOf("uuid", ordered.stream().map(LimitMark::deviceId).toArray()));
+                s.setArray(2, c.createArrayOf("date", ordered.stream().map(m -> java.sql.Date.valueOf(m.utcDay())).toArray()));
+                s.setArray(3, c.createArrayOf("uuid", ordered.stream().map(LimitMark::accountId).toArray()));
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+}
