@@ -57,3 +57,17 @@ GRANT SELECT, INSERT ON alerts TO nuscape_alerts;
 GRANT SELECT, INSERT, UPDATE (marked_at) ON limit_marks TO nuscape_drainer;
 GRANT SELECT ON alerts TO nuscape_api;
 GRANT SELECT, DELETE ON limit_marks TO nuscape_erasure;
+GRANT SELECT, UPDATE (details) ON alerts TO nuscape_erasure;
+
+-- When a device's erasure completes (whatever release completes it): its marks go, and the alerts of its
+-- limits keep their figures but no longer name it. An alert's details name a device only as device_id.
+CREATE FUNCTION erase_device_alerts() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    DELETE FROM limit_marks WHERE device_id = NEW.device_id;
+    UPDATE alerts SET details = details - 'device_id'
+    WHERE account_id = NEW.account_id AND details ->> 'device_id' = NEW.device_id::text;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER devices_erased_alerts AFTER UPDATE OF erased_at ON devices
+    FOR EACH ROW WHEN (NEW.erased_at IS NOT NULL AND OLD.erased_at IS NULL) EXECUTE FUNCTION erase_device_alerts();

@@ -168,7 +168,10 @@ class RolesTest {
                 "SELECT ensure_usage_partitions(current_date, current_date)");
     }
 
-    /** An erasure function of a release before V10 (V11) knows nothing of presence (limits): completing the erasure removes them all the same. */
+    /**
+     * An erasure function of a release before V10 (V11, V12) knows nothing of presence (limits, alerts): completing
+     * the erasure removes them, and the device's name in alerts, all the same.
+     */
     @Test
     void completingAnErasureRemovesTheDevicesPresenceAndLimitsWhateverCodeCompletesIt() throws SQLException {
         UUID account = UUID.randomUUID();
@@ -188,9 +191,23 @@ class RolesTest {
                         + account + "', '" + d + "', 'all', 3600000, 'UTC', now(), now())");
             }
         }
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO limit_marks VALUES ('" + device + "', current_date, '" + account + "', now())");
+            s.execute("INSERT INTO alerts (alert_id, account_id, type, day, raised_at, details) VALUES (gen_random_uuid(), '" + account
+                    + "', 'limit.exceeded', current_date, now(), '{\"device_id\": \"" + device + "\", \"used_ms\": 5}')");
+        }
         try (Connection c = as("nuscape_erasure").connect(); Statement s = c.createStatement()) {
             // What PostgresErasures.complete of any release does, after deleting the rollups it knows.
             s.executeUpdate("UPDATE devices SET revoked_at = now(), erased_at = now() WHERE device_id = '" + device + "'");
+        }
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             var rs = s.executeQuery("SELECT (SELECT count(*) FROM limit_marks WHERE device_id = '" + device + "'),"
+                     + " (SELECT count(*) FROM alerts WHERE details::text LIKE '%" + device + "%'),"
+                     + " (SELECT count(*) FROM alerts WHERE account_id = '" + account + "' AND details ->> 'used_ms' = '5')")) {
+            rs.next();
+            assertEquals(0, rs.getLong(1), "its marks (V12's trigger)");
+            assertEquals(0, rs.getLong(2), "no alert names it any more");
+            assertEquals(1, rs.getLong(3), "the alert keeps its figures");
         }
         try (Connection c = db.connect(); Statement s = c.createStatement();
              var rs = s.executeQuery("SELECT count(*) FILTER (WHERE device_id = '" + device + "'), count(*) FILTER (WHERE device_id = '" + other
