@@ -57,6 +57,7 @@ GRANT SELECT, INSERT ON alerts TO nuscape_alerts;
 GRANT SELECT, INSERT, UPDATE (marked_at) ON limit_marks TO nuscape_drainer;
 GRANT SELECT ON alerts TO nuscape_api;
 GRANT SELECT, DELETE ON limit_marks TO nuscape_erasure;
+GRANT SELECT, DELETE ON limit_marks TO nuscape_retention; -- marks too old to raise an alert, if no evaluator took them
 GRANT SELECT, UPDATE (details) ON alerts TO nuscape_erasure;
 
 -- When a device's erasure completes (whatever release completes it): its marks go, and the alerts of its

@@ -15,7 +15,6 @@ import io.nuscape.core.event.UsageEvent;
 import io.nuscape.core.limit.Alert;
 import io.nuscape.core.limit.LimitAlerts;
 import io.nuscape.core.limit.LimitEvaluator;
-import io.nuscape.core.limit.LimitMark;
 import io.nuscape.core.profile.CombinedScreenTime;
 import io.nuscape.core.rollup.DrainEvent;
 import io.nuscape.postgres.ConnectionPool;
@@ -31,7 +30,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,25 +43,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Limit alerts from marks, on real Postgres with the drainer's own store: crossed by one drain or by many
+ * Limit alerts from the marks drains leave, on real Postgres with the drainer's own store: crossed by one drain or by many
  * small ones, each alert recorded once a day, with two evaluators at once and after a crash before the commit.
  * The clock stands at 2026-11-02T03:00Z: 22:00 on November 1st in New York, a day of 25 hours.
  */
 class LimitAlertsTest {
     static final Instant NOW = Instant.parse("2026-11-02T03:00:00Z");
     static ConnectionPool pool;
-    static ConnectionPool drainerPool;
     static PostgresAlertStore store;
-    static PostgresAlertStore marks;
     static LimitAlerts alerts;
 
     @BeforeAll
     static void start() throws Exception {
         ProfilesAndCategoriesTest.start();
-        // The evaluator as its own least-privileged role, the marks written as the drainer's.
+        // The evaluator as its own least-privileged role; the drains (which write the marks) as the drainer's.
         pool = new ConnectionPool(role("nuscape_alerts"), 4, 5_000);
-        drainerPool = new ConnectionPool(role("nuscape_drainer"), 1, 5_000);
-        marks = new PostgresAlertStore(drainerPool);
         PostgresProfileStore profiles = new PostgresProfileStore(pool);
         PostgresUsageReader reader = new PostgresUsageReader(pool);
         LimitEvaluator evaluator = new LimitEvaluator(profiles, new CombinedScreenTime(profiles, reader), reader,
@@ -75,7 +69,6 @@ class LimitAlertsTest {
     @AfterAll
     static void stop() {
         pool.close();
-        drainerPool.close();
         ProfilesAndCategoriesTest.stop();
     }
 
@@ -104,14 +97,13 @@ class LimitAlertsTest {
             return new Family(account, profile, phone, tablet, limit);
         }
 
-        /** Drains screen time of the device, [start, start + minutes), and marks it as the drainer does. */
+        /** Drains screen time of the device, [start, start + minutes), as the drainer's role: the drain marks the device and day. */
         void use(UUID device, String start, int minutes) throws Exception {
             long ts = Instant.parse(start).toEpochMilli();
-            try (PostgresRollupStore rollups = new PostgresRollupStore(database())) {
+            try (PostgresRollupStore rollups = new PostgresRollupStore(role("nuscape_drainer"))) {
                 rollups.apply(List.of(new DrainEvent(account, device, ts, 1, new UsageEvent(UUID.randomUUID().toString(), ts, "screen", "on",
                         minutes * 60_000L))));
             }
-            marks.mark(List.of(new LimitMark(account, device, LocalDate.ofInstant(Instant.ofEpochMilli(ts), ZoneOffset.UTC))));
         }
 
         /** The alerts recorded for the limit, as "type threshold day", in order. */

@@ -92,19 +92,24 @@ public final class PostgresAlertStore implements AlertStore {
 
     @Override
     public void mark(List<LimitMark> marks) throws SQLException {
+        Transaction.run(pool, c -> {
+            mark(c, marks);
+            return null;
+        });
+    }
+
+    /** Upserts the marks on the connection, in its transaction (the drainer's, with the counts they stand for). */
+    static void mark(java.sql.Connection c, List<LimitMark> marks) throws SQLException {
         if (marks.isEmpty()) {
             return;
         }
         List<LimitMark> ordered = new ArrayList<>(new java.util.LinkedHashSet<>(marks)); // a row once per statement
         ordered.sort(Comparator.comparing(LimitMark::deviceId).thenComparing(LimitMark::utcDay)); // one lock order
-        Transaction.run(pool, c -> {
-            try (PreparedStatement s = c.prepareStatement(MARK)) {
-                s.setArray(1, c.createArrayOf("uuid", ordered.stream().map(LimitMark::deviceId).toArray()));
-                s.setArray(2, c.createArrayOf("date", ordered.stream().map(m -> java.sql.Date.valueOf(m.utcDay())).toArray()));
-                s.setArray(3, c.createArrayOf("uuid", ordered.stream().map(LimitMark::accountId).toArray()));
-                s.executeUpdate();
-            }
-            return null;
-        });
+        try (PreparedStatement s = c.prepareStatement(MARK)) {
+            s.setArray(1, c.createArrayOf("uuid", ordered.stream().map(LimitMark::deviceId).toArray()));
+            s.setArray(2, c.createArrayOf("date", ordered.stream().map(m -> java.sql.Date.valueOf(m.utcDay())).toArray()));
+            s.setArray(3, c.createArrayOf("uuid", ordered.stream().map(LimitMark::accountId).toArray()));
+            s.executeUpdate();
+        }
     }
 }

@@ -165,6 +165,18 @@ public final class PostgresRetention {
     }
 
     /**
+     * Deletes limit marks of UTC days before the day before yesterday: the alert evaluator raises alerts for
+     * today and yesterday of a limit's zone only, which such days no longer reach (UTC-12 to UTC+14). Marks
+     * left there mean no evaluator ran; they must not pile up.
+     */
+    public int expireLimitMarks(Instant now) throws SQLException {
+        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement("DELETE FROM limit_marks WHERE day < ?")) {
+            s.setObject(1, LocalDate.ofInstant(now, ZoneOffset.UTC).minusDays(2));
+            return s.executeUpdate();
+        }
+    }
+
+    /**
      * Drops the dedupe tables whose keys are all past the window (migration V5 says why these margins keep
      * every key at least the window), one per transaction: a table whose lock is not had within the lock
      * timeout is left to the next run. Returns how many went.

@@ -30,7 +30,7 @@ import java.util.UUID;
  * {@link RollupStore} on Postgres. One transaction per call: device check, dedupe keys
  * ({@link DedupeKeys}: only first-seen events go on), one
  * {@code INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE} per rollup table and for presence (cells
- * ORed in), last-seen times.
+ * ORed in), last-seen times, limit marks (the devices and days the alert evaluator is to look at).
  * Keys are written in one fixed order so that concurrent drainers never deadlock. Holds one connection,
  * opened lazily, replaced after a failure, checked before a transaction once it idled past
  * {@link DatabaseOptions#validateAfterIdle()} and replaced past {@link DatabaseOptions#maxLifetime()}: a
@@ -116,6 +116,7 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
             }
             mergePresence(c, Presence.of(fresh));
             touchDevices(c, fresh);
+            PostgresAlertStore.mark(c, limitMarks(fresh));
             c.commit();
             connection.idle();
             return new Applied(fresh.size(), allowed.size() - fresh.size(), dropped);
@@ -264,6 +265,19 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
             s.setArray(5, c.createArrayOf("text", cells));
             s.executeUpdate();
         }
+    }
+
+    /** The devices and UTC days the events' time falls on: where limits may have moved (the alert evaluator claims them). */
+    static List<io.nuscape.core.limit.LimitMark> limitMarks(List<DrainEvent> fresh) {
+        Set<io.nuscape.core.limit.LimitMark> out = new HashSet<>();
+        for (DrainEvent e : fresh) {
+            long start = e.event().tsMillis();
+            long last = start + Math.max(0, e.event().durationMs() - 1);
+            for (long day = Math.floorDiv(start, 86_400_000L); day <= Math.floorDiv(last, 86_400_000L); day++) {
+                out.add(new io.nuscape.core.limit.LimitMark(e.accountId(), e.deviceId(), LocalDate.ofEpochDay(day)));
+            }
+        }
+        return new ArrayList<>(out);
     }
 
     private static void touchDevices(Connection c, List<DrainEvent> fresh) throws SQLException {

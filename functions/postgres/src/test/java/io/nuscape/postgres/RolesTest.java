@@ -75,6 +75,11 @@ class RolesTest {
             rs.next();
             assertEquals(8, rs.getLong(1), "two minutes of screen in presence");
         }
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             var rs = s.executeQuery("SELECT count(*) FROM limit_marks WHERE device_id = '" + device + "'")) {
+            rs.next();
+            assertTrue(rs.getLong(1) >= 1, "the drain marked the device for the alert evaluator");
+        }
         LocalDate far = LocalDate.now(ZoneOffset.UTC).plusDays(60);
         assertTrue(new Migrator(drainer).ensurePartitions(far, far) > 0, "partitions made through the SECURITY DEFINER function");
         forbidden("nuscape_drainer",
@@ -90,6 +95,8 @@ class RolesTest {
                 "DELETE FROM usage_1m",
                 "DELETE FROM usage_presence",
                 "UPDATE usage_presence SET device_id = gen_random_uuid()",
+                "DELETE FROM limit_marks",
+                "SELECT * FROM alerts",
                 "TRUNCATE event_dedupe",
                 "SELECT * FROM policies",
                 "DROP TABLE usage_1m",

@@ -75,6 +75,7 @@ public final class RetentionJob {
         int dedupeTables = retention.expireDedupeKeys(now, dedupeWindow);
         long auditEntries = retention.expireAuditEntries(now, Policy.DEFAULTS.retentionDays60m(), limits.maxDays(Granularity.HOUR), batch, keepGoing);
         long credentials = retention.expireSpentCredentials(now, batch, keepGoing);
+        int marks = retention.expireLimitMarks(now);
         Report report = new Report(dropped, rows, dedupeTables, created, keepGoing.getAsBoolean());
         var fields = new LinkedHashMap<String, Object>();
         fields.put("partitions_dropped", dropped);
@@ -82,6 +83,7 @@ public final class RetentionJob {
         fields.put("dedupe_tables_dropped", dedupeTables);
         fields.put("audit_entries_expired", auditEntries);
         fields.put("spent_credentials_deleted", credentials);
+        fields.put("stale_limit_marks_deleted", marks);
         fields.put("partitions_created", created);
         fields.put("finished", report.finished());
         fields.put("ms", Duration.between(now, clock.instant()).toMillis());

@@ -93,6 +93,9 @@ class RetentionJobTest {
                 // V5 dedupe partitions on both sides of their boundaries (48 h window: 1m days kept from
                 // today - 4, late ones from today - 3).
                 migrator.ensureDedupePartitions(today.minusDays(6), today);
+                for (int back : new int[] {3, 2}) { // limit marks: the day before yesterday still reaches some zone's yesterday
+                    s.execute("INSERT INTO limit_marks VALUES (gen_random_uuid(), '" + today.minusDays(back) + "', gen_random_uuid(), now())");
+                }
                 for (int back : new int[] {5, 4, 3}) {
                     s.execute("INSERT INTO dedupe_keys VALUES (gen_random_uuid(), gen_random_uuid(), '" + today.minusDays(back) + "')");
                     s.execute("INSERT INTO dedupe_keys_late VALUES (gen_random_uuid(), gen_random_uuid(), '" + today.minusDays(back) + "')");
@@ -140,6 +143,7 @@ class RetentionJobTest {
         assertEquals(2, count(f, "SELECT count(*) FROM dedupe_keys"), "the partition of today - 5 went, today - 4 and - 3 stayed");
         assertEquals(1, count(f, "SELECT count(*) FROM dedupe_keys_late"), "late keys stored today - 3 stay, older ones went");
         assertEquals(5, r.dedupeTablesDropped(), "dedupe_keys of today - 6 and - 5, dedupe_keys_late of today - 6, - 5 and - 4");
+        assertEquals(1, count(f, "SELECT count(*) FROM limit_marks"), "the mark of today - 3 went, today - 2 stayed");
         assertTrue(r.partitionsDropped() > 0);
         // Whole 1m days older than the longest 1m policy (30 days) are gone as partitions, younger ones stay.
         LocalDate today = LocalDate.ofInstant(f.now(), ZoneOffset.UTC);

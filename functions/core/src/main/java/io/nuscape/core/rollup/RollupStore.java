@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The port the drainer writes through. {@link #apply} is one transaction: drop events of devices that are
  * not enrolled, revoked, erased or of another account, insert dedupe keys and keep only first-seen events,
- * upsert the three rollup tables, merge presence ({@link Presence}), move devices' last-seen time. The Postgres adapter lives in
+ * upsert the three rollup tables, merge presence ({@link Presence}), move devices' last-seen time, mark the devices and days
+ * for the limit alerts. The Postgres adapter lives in
  * {@code nuscape-postgres}.
  */
 public interface RollupStore {
