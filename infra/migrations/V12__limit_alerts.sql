@@ -53,9 +53,11 @@ GRANT SELECT, DELETE, UPDATE (marked_at) ON limit_marks TO nuscape_alerts;
 GRANT SELECT ON limits, profiles, category_rule_sets, category_rules, usage_1m, usage_5m, usage_60m, usage_presence TO nuscape_alerts;
 GRANT SELECT (device_id, account_id, profile_id, revoked_at, erased_at, enrolled_at) ON devices TO nuscape_alerts;
 GRANT SELECT, INSERT ON alerts TO nuscape_alerts;
--- The drainer marks what it touched; the API lists alerts; erasure removes a device's marks.
+-- The drainer marks what it touched; the API lists alerts and marks changed limits; erasure removes a device's marks.
 GRANT SELECT, INSERT, UPDATE (marked_at) ON limit_marks TO nuscape_drainer;
 GRANT SELECT ON alerts TO nuscape_api;
+-- A limit made or changed marks its devices for today: a lower limit alerts without waiting for a drain.
+GRANT SELECT, INSERT, UPDATE (marked_at) ON limit_marks TO nuscape_api;
 GRANT SELECT, DELETE ON limit_marks TO nuscape_erasure;
 GRANT SELECT, DELETE ON limit_marks TO nuscape_retention; -- marks too old to raise an alert, if no evaluator took them
 GRANT SELECT, UPDATE (details) ON alerts TO nuscape_erasure;

@@ -98,6 +98,7 @@ public final class PostgresLimitStore implements LimitStore {
                 }
                 throw warningsPastLimit(e);
             }
+            markToday(c, limit, change.at());
             AuditRows.append(c, limit.accountId(), change, "limit.created", "limit:" + limit.limitId()
                     + (limit.profileId() != null ? " profile:" + limit.profileId() : " device:" + limit.deviceId()));
             return limit;
@@ -156,7 +157,11 @@ public final class PostgresLimitStore implements LimitStore {
                 throw warningsPastLimit(e);
             }
             AuditRows.append(c, accountId, change, "limit.changed", "limit:" + limitId);
-            return read(c, accountId, limitId);
+            Optional<Limit> changed = read(c, accountId, limitId);
+            if (changed.isPresent()) {
+                markToday(c, changed.get(), change.at());
+            }
+            return changed;
         });
     }
 
@@ -193,6 +198,35 @@ public final class PostgresLimitStore implements LimitStore {
                 }
             }
             return out;
+        }
+    }
+
+    private static final String MARK_TODAY = """
+            INSERT INTO limit_marks (device_id, day, account_id, marked_at)
+            SELECT d.device_id, x.day, d.account_id, now() FROM devices d, unnest(?::date[]) AS x(day)
+            WHERE d.account_id = ? AND (d.device_id = ? OR d.profile_id = ?) AND d.revoked_at IS NULL AND d.erased_at IS NULL
+            ORDER BY d.device_id, x.day
+            ON CONFLICT (device_id, day) DO UPDATE SET marked_at = EXCLUDED.marked_at""";
+
+    /**
+     * Marks the limit's devices on the UTC days its zone's today covers: a limit made or lowered past today's use
+     * alerts at the evaluator's next run, not at the next drain.
+     */
+    private static void markToday(Connection c, Limit limit, java.time.Instant now) throws SQLException {
+        java.time.LocalDate today = java.time.LocalDate.ofInstant(now, limit.zone());
+        java.time.Instant start = today.atStartOfDay(limit.zone()).toInstant();
+        java.time.Instant end = today.plusDays(1).atStartOfDay(limit.zone()).toInstant().minusMillis(1);
+        List<java.sql.Date> days = new ArrayList<>();
+        for (java.time.LocalDate d = java.time.LocalDate.ofInstant(start, java.time.ZoneOffset.UTC);
+             !d.isAfter(java.time.LocalDate.ofInstant(end, java.time.ZoneOffset.UTC)); d = d.plusDays(1)) {
+            days.add(java.sql.Date.valueOf(d));
+        }
+        try (PreparedStatement s = c.prepareStatement(MARK_TODAY)) {
+            s.setArray(1, c.createArrayOf("date", days.toArray()));
+            s.setObject(2, limit.accountId());
+            s.setObject(3, limit.deviceId(), java.sql.Types.OTHER);
+            s.setObject(4, limit.profileId(), java.sql.Types.OTHER);
+            s.executeUpdate();
         }
     }
 
