@@ -237,6 +237,7 @@ class UsageTest {
             "/api/v1/usage/top?limit=ten",
             "/api/v1/usage/top?kind=Unknown%20Kind",
             "/api/v1/usage/top?step=2m",
+            "/api/v1/usage/timeseries?step=1d",
             "/api/v1/usage/top?device_id=" + enc("x' OR '1'='1"),
             "/api/v1/usage/top?kind=" + enc("app'; DROP TABLE usage_1m; --"),
             "/api/v1/usage/timeseries?key=" + enc("k\u0000"),

@@ -1,5 +1,6 @@
 package io.nuscape.core.usage;
 
+import io.nuscape.core.rollup.Granularity;
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -125,14 +126,13 @@ public final class Buckets {
      * The coarsest rollups whose buckets fill these exactly: hours where every edge is on the hour (zones of
      * whole-hour offsets), 5 minutes for zones like Asia/Kolkata, else minutes.
      */
-    public io.nuscape.core.rollup.Granularity coarsestExactRollup() {
-        for (io.nuscape.core.rollup.Granularity g : new io.nuscape.core.rollup.Granularity[] {io.nuscape.core.rollup.Granularity.HOUR,
-                io.nuscape.core.rollup.Granularity.FIVE_MINUTES}) {
+    public Granularity coarsestExactRollup() {
+        for (Granularity g : new Granularity[] {Granularity.HOUR, Granularity.FIVE_MINUTES}) {
             if (alignedTo(g.millis())) {
                 return g;
             }
         }
-        return io.nuscape.core.rollup.Granularity.MINUTE;
+        return Granularity.MINUTE;
     }
 
     /** The bucket's start as RFC 3339 with the zone's offset then ({@code Z} for UTC). */
