@@ -85,10 +85,13 @@ class ApiTest {
         if (token != null) {
             headers.put("authorization", "Bearer " + token);
         }
+        int q = path.indexOf('?');
+        String rawPath = q < 0 ? path : path.substring(0, q);
+        String query = q < 0 ? "" : path.substring(q + 1);
         return call(APIGatewayV2HTTPEvent.builder()
-                .withRouteKey(method + " " + path).withRawPath(path).withRawQueryString("").withHeaders(headers).withBody(body)
+                .withRouteKey(method + " " + rawPath).withRawPath(rawPath).withRawQueryString(query).withHeaders(headers).withBody(body)
                 .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder().withRequestId(UUID.randomUUID().toString())
-                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod(method).withPath(path).build()).build())
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod(method).withPath(rawPath).build()).build())
                 .build());
     }
 
@@ -229,6 +232,56 @@ class ApiTest {
         assertEquals(200, reset.getStatusCode(), reset.getBody());
         assertTrue(json(reset).get("rate_limit_events_per_minute").isNull());
         assertEquals(202, send("POST", "/api/v1/events/batch", device, batch()).getStatusCode());
+    }
+
+    /**
+     * The quota's policy fields: validated, kept when a body leaves them out (an older client), enforced by ingest
+     * at once; the month's metering counts what ingest accepted.
+     */
+    @Test
+    void aQuotaInThePolicyReachesIngestAndTheMonthIsMetered() {
+        UUID account = createAccount("Quota");
+        String admin = token(account, Scope.ADMIN);
+        String retention = "\"retention_days_1m\":14,\"retention_days_5m\":90,\"retention_days_60m\":400";
+        for (String bad : new String[] {",\"monthly_event_quota\":-1", ",\"monthly_event_quota\":\"5\"", ",\"monthly_event_quota\":1.5",
+            ",\"quota_mode\":\"strict\"", ",\"quota_mode\":null"}) {
+            assertError(send("PUT", "/api/v1/policy", admin, "{" + retention + bad + "}"), 400, "invalid_request");
+        }
+        JsonNode fresh = json(send("GET", "/api/v1/policy", admin, null));
+        assertTrue(fresh.get("monthly_event_quota").isNull());
+        assertEquals("soft", fresh.get("quota_mode").asText());
+        JsonNode saved = json(send("PUT", "/api/v1/policy", admin, "{" + retention + ",\"monthly_event_quota\":2,\"quota_mode\":\"hard\"}"));
+        assertEquals(2, saved.get("monthly_event_quota").asLong());
+        assertEquals("hard", saved.get("quota_mode").asText());
+        JsonNode kept = json(send("PUT", "/api/v1/policy", admin, "{" + retention + ",\"rate_limit_events_per_minute\":null}"));
+        assertEquals(2, kept.get("monthly_event_quota").asLong(), "a body without the quota fields leaves them as they are");
+        assertEquals("hard", kept.get("quota_mode").asText());
+
+        String device = json(send("POST", "/api/v1/devices", admin, "{\"name\":\"d\",\"platform\":\"android\"}")).get("token").asText();
+        assertEquals(202, send("POST", "/api/v1/events/batch", device, batch()).getStatusCode());
+        assertEquals(202, send("POST", "/api/v1/events/batch", device, batch()).getStatusCode());
+        APIGatewayV2HTTPResponse refused = send("POST", "/api/v1/events/batch", device, batch());
+        assertError(refused, 429, "quota_exceeded");
+        assertTrue(Long.parseLong(refused.getHeaders().get("Retry-After")) >= 1);
+
+        String reader = token(account, Scope.READ);
+        String month = java.time.YearMonth.now(java.time.ZoneOffset.UTC).toString();
+        JsonNode metering = json(send("GET", "/api/v1/usage/metering?month=" + month, reader, null));
+        assertEquals(month, metering.get("month").asText());
+        assertEquals(2, metering.get("events_accepted").asLong());
+        assertEquals(0, metering.get("events_counted").asLong(), "nothing drained here");
+        assertEquals(month, json(send("GET", "/api/v1/usage/metering", reader, null)).get("month").asText(), "the current month by default");
+        String thirteenBack = java.time.YearMonth.now(java.time.ZoneOffset.UTC).minusMonths(13).toString();
+        String next = java.time.YearMonth.now(java.time.ZoneOffset.UTC).plusMonths(1).toString();
+        for (String bad : new String[] {"2026-13", "november", thirteenBack, next}) {
+            assertError(send("GET", "/api/v1/usage/metering?month=" + bad, reader, null), 400, "invalid_request");
+        }
+        assertEquals(0, json(send("GET", "/api/v1/usage/metering?month=" + month, token(createAccount("Other"), Scope.READ), null))
+                .get("events_accepted").asLong(), "another account's count is its own");
+
+        APIGatewayV2HTTPResponse lifted = send("PUT", "/api/v1/policy", admin, "{" + retention + ",\"monthly_event_quota\":null,\"quota_mode\":\"soft\"}");
+        assertTrue(json(lifted).get("monthly_event_quota").isNull());
+        assertEquals(202, send("POST", "/api/v1/events/batch", device, batch()).getStatusCode(), "no quota: accepted again");
     }
 
     @Test

@@ -14,6 +14,7 @@ public enum ErrorCode {
     PAYLOAD_TOO_LARGE(413, "payload_too_large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type"),
     RATE_LIMITED(429, "rate_limited"),
+    QUOTA_EXCEEDED(429, "quota_exceeded"),
     INTERNAL(500, "internal"),
     UNAVAILABLE(503, "unavailable");
 

@@ -213,7 +213,7 @@ public final class StreamDrainer {
             rows += eventRows;
         }
         try {
-            out.add(store.apply(chunk));
+            out.add(store.apply(chunk, w.next == 0 ? quota(List.of(w.decodable)) : List.of()));
             out.heavyChunks++;
             w.next += chunk.size();
             if (w.next >= events.size()) {
@@ -284,7 +284,7 @@ public final class StreamDrainer {
     private void applyGroup(int shard, List<Decodable> group, Outcome out) {
         if (group.size() > 1) {
             try {
-                out.add(store.apply(events(group)));
+                out.add(store.apply(events(group), quota(group)));
                 out.deadLetters += settle(shard, group);
                 return;
             } catch (Exception e) {
@@ -298,7 +298,7 @@ public final class StreamDrainer {
         }
         for (Decodable d : group) {
             try {
-                out.add(store.apply(d.decoded().valid()));
+                out.add(store.apply(d.decoded().valid(), quota(List.of(d))));
                 out.deadLetters += settle(shard, List.of(d));
             } catch (Exception e) {
                 if (environmental(e) || !store.healthy()) {
@@ -350,6 +350,14 @@ public final class StreamDrainer {
         }
         stream.ack(shard, ids);
         return deadLetters;
+    }
+
+    private static List<io.nuscape.core.limit.QuotaCrossing> quota(List<Decodable> batch) {
+        List<io.nuscape.core.limit.QuotaCrossing> out = new ArrayList<>(0);
+        for (Decodable d : batch) {
+            d.decoded().quota().ifPresent(out::add);
+        }
+        return out;
     }
 
     private static List<DrainEvent> events(List<Decodable> batch) {

@@ -176,11 +176,11 @@ class ExactlyOnceTest {
 
     /** A store that fails any transaction holding the given event, with the database itself healthy. */
     private record FailingOn(String eventId, RollupStore real) implements RollupStore {
-        public Applied apply(List<io.nuscape.core.rollup.DrainEvent> events) throws Exception {
+        public Applied apply(List<io.nuscape.core.rollup.DrainEvent> events, List<io.nuscape.core.limit.QuotaCrossing> quota) throws Exception {
             if (events.stream().anyMatch(e -> e.event().eventId().equals(eventId))) {
                 throw new SQLException("value out of range", "22003");
             }
-            return real.apply(events);
+            return real.apply(events, quota);
         }
 
         public boolean healthy() {
@@ -386,9 +386,9 @@ class ExactlyOnceTest {
             this.real = real;
         }
 
-        public Applied apply(List<io.nuscape.core.rollup.DrainEvent> events) throws Exception {
+        public Applied apply(List<io.nuscape.core.rollup.DrainEvent> events, List<io.nuscape.core.limit.QuotaCrossing> quota) throws Exception {
             rowsPerTransaction.add(events.stream().mapToLong(e -> io.nuscape.core.rollup.Rollups.rowsOf(e.event())).sum());
-            return real.apply(events);
+            return real.apply(events, quota);
         }
 
         public boolean healthy() {
@@ -449,9 +449,9 @@ class ExactlyOnceTest {
         f.closeables.add(real);
         List<String> order = new ArrayList<>();
         RollupStore watching = new RollupStore() {
-            public Applied apply(List<io.nuscape.core.rollup.DrainEvent> events) throws Exception {
+            public Applied apply(List<io.nuscape.core.rollup.DrainEvent> events, List<io.nuscape.core.limit.QuotaCrossing> quota) throws Exception {
                 events.stream().map(e -> e.event().key().startsWith("day") ? "heavy" : "victim").distinct().forEach(order::add);
-                return real.apply(events);
+                return real.apply(events, quota);
             }
 
             public boolean healthy() {

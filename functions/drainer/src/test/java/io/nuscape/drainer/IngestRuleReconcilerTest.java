@@ -110,6 +110,15 @@ class IngestRuleReconcilerTest {
         assertFalse(next.fullPass());
         assertEquals(EnqueueOutcome.Revoked.class, ingest(f.keys, account, plain, 1));
         assertEquals(EnqueueOutcome.Accepted.class, ingest(f.keys, silenced, silencedDevice, 1), "back to the platform default");
+
+        // A hard quota set in Postgres whose write to Redis was lost: the next run brings it.
+        control.putPolicy(silenced, new Policy(14, 90, 400, null, 1L, io.nuscape.core.control.QuotaMode.HARD));
+        assertEquals(EnqueueOutcome.Accepted.class, ingest(f.keys, silenced, silencedDevice, 1), "the copy has no quota yet");
+        reconciler(f.keys).run(0, () -> true);
+        assertEquals(EnqueueOutcome.QuotaExceeded.class, ingest(f.keys, silenced, silencedDevice, 1));
+        control.putPolicy(silenced, new Policy(14, 90, 400, null));
+        reconciler(f.keys).run(0, () -> true);
+        assertEquals(EnqueueOutcome.Accepted.class, ingest(f.keys, silenced, silencedDevice, 1), "the quota removed");
     }
 
     @Test

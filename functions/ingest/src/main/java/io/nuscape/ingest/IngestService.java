@@ -142,6 +142,9 @@ public final class IngestService {
             case EnqueueOutcome.RateLimited r -> throw ApiException.retryLater(ErrorCode.RATE_LIMITED,
                     "the account is over its ingest rate limit; nothing was queued, retry after " + r.retryAfterSeconds() + " s",
                     r.retryAfterSeconds());
+            case EnqueueOutcome.QuotaExceeded q -> throw ApiException.retryLater(ErrorCode.QUOTA_EXCEEDED,
+                    "the account reached its monthly event quota (hard); nothing was queued until the month ends (UTC), in "
+                            + q.retryAfterSeconds() + " s, unless an admin raises the quota", q.retryAfterSeconds());
             case EnqueueOutcome.Backlogged b -> throw ApiException.retryLater(ErrorCode.UNAVAILABLE,
                     "the ingest backlog is over its cap; nothing was queued, retry later", retryAfterSeconds);
         };

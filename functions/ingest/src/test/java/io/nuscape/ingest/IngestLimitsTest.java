@@ -36,11 +36,39 @@ class IngestLimitsTest {
                     batch(UUID.randomUUID(), events(50))).getStatusCode());
 
             // The control plane raises this account's limit; ingest sees it at once.
-            f.control.setRateLimit(account, 1_000_000);
+            f.control.setIngestLimits(new io.nuscape.core.control.AccountIngestLimits(account, 1_000_000L, null, null));
             assertEquals(202, f.post(token, batch(UUID.randomUUID(), events(50))).getStatusCode());
             // A limit of 0 blocks the account.
-            f.control.setRateLimit(account, 0);
+            f.control.setIngestLimits(new io.nuscape.core.control.AccountIngestLimits(account, 0L, null, null));
             IngestContractTestSupport.assertError(f.post(token, batch(UUID.randomUUID(), events(1))), 429, "rate_limited", "");
+        }
+    }
+
+    /** A hard monthly quota: the batch that reaches it is taken, then 429 quota_exceeded until the UTC month ends. */
+    @Test
+    void aHardQuotaAnswers429QuotaExceededWithRetryAfterUntilTheMonthEnds() {
+        try (IngestFixture f = new IngestFixture("quota", Map.of())) {
+            UUID account = UUID.randomUUID();
+            String token = f.token(account, UUID.randomUUID(), Set.of(Scope.INGEST), 0);
+            f.control.setIngestLimits(new io.nuscape.core.control.AccountIngestLimits(account, null, 60L,
+                    io.nuscape.core.control.QuotaMode.HARD));
+            assertEquals(202, f.post(token, batch(UUID.randomUUID(), events(50))).getStatusCode(), "50 of 60");
+            assertEquals(202, f.post(token, batch(UUID.randomUUID(), events(50))).getStatusCode(), "under the quota when sent: taken whole");
+            int entries = f.streamEntries().size();
+            APIGatewayV2HTTPResponse refused = f.post(token, batch(UUID.randomUUID(), events(1)));
+            IngestContractTestSupport.assertError(refused, 429, "quota_exceeded", "monthly event quota");
+            long retryAfter = Long.parseLong(refused.getHeaders().get("Retry-After"));
+            java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
+            long untilMonthEnds = java.time.Duration.between(now, now.toLocalDate().withDayOfMonth(1).plusMonths(1)
+                    .atStartOfDay(java.time.ZoneOffset.UTC)).toSeconds();
+            assertTrue(Math.abs(retryAfter - untilMonthEnds) <= 5, "Retry-After " + retryAfter + " vs " + untilMonthEnds + " s to the month's end");
+            assertEquals(entries, f.streamEntries().size(), "nothing queued: the entry that reached the quota carried its alert");
+            // A soft quota refuses nothing; another account is not held to this one's quota.
+            f.control.setIngestLimits(new io.nuscape.core.control.AccountIngestLimits(account, null, 60L,
+                    io.nuscape.core.control.QuotaMode.SOFT));
+            assertEquals(202, f.post(token, batch(UUID.randomUUID(), events(5))).getStatusCode());
+            assertEquals(202, f.post(f.token(UUID.randomUUID(), UUID.randomUUID(), Set.of(Scope.INGEST), 0),
+                    batch(UUID.randomUUID(), events(5))).getStatusCode());
         }
     }
 

@@ -25,6 +25,10 @@ public final class PostgresAlertStore implements AlertStore {
             INSERT INTO alerts (alert_id, account_id, limit_id, type, day, threshold_ms, raised_at, details)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
             ON CONFLICT (limit_id, type, day, threshold_ms) WHERE limit_id IS NOT NULL DO NOTHING""";
+    private static final String RECORD_QUOTA = """
+            INSERT INTO alerts (alert_id, account_id, limit_id, type, day, threshold_ms, raised_at, details)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
+            ON CONFLICT (account_id, type, day) WHERE type IN ('quota.warning', 'quota.exceeded') DO NOTHING""";
     private static final String MARK = """
             INSERT INTO limit_marks (device_id, day, account_id, marked_at)
             SELECT d, y, a, now() FROM unnest(?::uuid[], ?::date[], ?::uuid[]) AS v(d, y, a)
@@ -49,9 +53,8 @@ public final class PostgresAlertStore implements AlertStore {
                         }
                     }
                 }
-                List<Alert> recorded = new ArrayList<>();
                 if (marks.isEmpty()) {
-                    return recorded;
+                    return List.<Alert>of();
                 }
                 List<Alert> raised;
                 try {
@@ -61,26 +64,40 @@ public final class PostgresAlertStore implements AlertStore {
                 } catch (Exception e) {
                     throw new WorkFailed(e);
                 }
-                try (PreparedStatement s = c.prepareStatement(RECORD)) {
-                    for (Alert a : raised) {
-                        s.setObject(1, a.alertId());
-                        s.setObject(2, a.accountId());
-                        s.setObject(3, a.limitId());
-                        s.setString(4, a.type());
-                        s.setObject(5, a.day());
-                        s.setLong(6, a.thresholdMs());
-                        s.setTimestamp(7, Timestamp.from(a.raisedAt()));
-                        s.setString(8, Json.write(a.details()));
-                        if (s.executeUpdate() == 1) {
-                            recorded.add(a);
-                        }
-                    }
-                }
-                return recorded;
+                return record(c, RECORD, raised);
             });
         } catch (WorkFailed e) {
             throw (Exception) e.getCause(); // the transaction rolled back: the marks stay for the next run
         }
+    }
+
+    /** Inserts the alerts not recorded before (the statement's conflict target says which are the same); returns those inserted. */
+    private static List<Alert> record(java.sql.Connection c, String sql, List<Alert> alerts) throws SQLException {
+        List<Alert> recorded = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (Alert a : alerts) {
+                s.setObject(1, a.alertId());
+                s.setObject(2, a.accountId());
+                s.setObject(3, a.limitId());
+                s.setString(4, a.type());
+                s.setObject(5, a.day());
+                s.setLong(6, a.thresholdMs());
+                s.setTimestamp(7, Timestamp.from(a.raisedAt()));
+                s.setString(8, Json.write(a.details()));
+                if (s.executeUpdate() == 1) {
+                    recorded.add(a);
+                }
+            }
+        }
+        return recorded;
+    }
+
+    /**
+     * Records quota alerts on the connection, in its transaction (the drainer's, with the entry that carried
+     * the crossing): at most one of each type per account and month, however often the entry is drained.
+     */
+    static List<Alert> recordQuota(java.sql.Connection c, List<Alert> alerts) throws SQLException {
+        return alerts.isEmpty() ? List.of() : record(c, RECORD_QUOTA, alerts);
     }
 
     /** A checked failure of the work, carried out of the transaction (which then rolls back). */

@@ -260,7 +260,7 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
     public Policy policy(UUID accountId) throws SQLException {
         try (ConnectionPool.Lease l = pool.borrow();
              PreparedStatement s = l.connection().prepareStatement("SELECT retention_days_1m, retention_days_5m, retention_days_60m,"
-                     + " rate_limit_events_per_minute FROM policies WHERE account_id = ?")) {
+                     + " rate_limit_events_per_minute, monthly_event_quota, quota_mode FROM policies WHERE account_id = ?")) {
             s.setObject(1, accountId);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next() ? policy(rs) : Policy.DEFAULTS;
@@ -272,11 +272,14 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
     public Policy putPolicy(UUID accountId, Policy p, Change change) throws SQLException {
         return Transaction.run(pool, c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO policies (account_id, retention_days_1m, retention_days_5m,"
-                + " retention_days_60m, rate_limit_events_per_minute) SELECT account_id, ?, ?, ?, ? FROM accounts WHERE account_id = ?"
+                + " retention_days_60m, rate_limit_events_per_minute, monthly_event_quota, quota_mode)"
+                + " SELECT account_id, ?, ?, ?, ?, ?, ? FROM accounts WHERE account_id = ?"
                 + " ON CONFLICT (account_id) DO UPDATE SET retention_days_1m = EXCLUDED.retention_days_1m,"
                 + " retention_days_5m = EXCLUDED.retention_days_5m, retention_days_60m = EXCLUDED.retention_days_60m,"
-                + " rate_limit_events_per_minute = EXCLUDED.rate_limit_events_per_minute, updated_at = now()"
-                + " RETURNING retention_days_1m, retention_days_5m, retention_days_60m, rate_limit_events_per_minute")) {
+                + " rate_limit_events_per_minute = EXCLUDED.rate_limit_events_per_minute,"
+                + " monthly_event_quota = EXCLUDED.monthly_event_quota, quota_mode = EXCLUDED.quota_mode, updated_at = now()"
+                + " RETURNING retention_days_1m, retention_days_5m, retention_days_60m, rate_limit_events_per_minute,"
+                + " monthly_event_quota, quota_mode")) {
                 s.setInt(1, p.retentionDays1m());
                 s.setInt(2, p.retentionDays5m());
                 s.setInt(3, p.retentionDays60m());
@@ -285,7 +288,9 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
                 } else {
                     s.setLong(4, p.rateLimitEventsPerMinute());
                 }
-                s.setObject(5, accountId);
+                s.setObject(5, p.monthlyEventQuota(), java.sql.Types.BIGINT);
+                s.setString(6, p.quotaMode().text());
+                s.setObject(7, accountId);
                 try (ResultSet rs = s.executeQuery()) {
                     if (!rs.next()) {
                         throw new SQLException("account " + accountId + " does not exist", "23503");
@@ -313,7 +318,8 @@ public final class PostgresControlPlaneStore implements ControlPlaneStore {
     private static Policy policy(ResultSet rs) throws SQLException {
         long rate = rs.getLong(4);
         Long rateLimit = rs.wasNull() ? null : rate; // wasNull speaks of the last column read: ask right away
-        return new Policy(rs.getInt(1), rs.getInt(2), rs.getInt(3), rateLimit);
+        return new Policy(rs.getInt(1), rs.getInt(2), rs.getInt(3), rateLimit, rs.getObject(5, Long.class),
+                io.nuscape.core.control.QuotaMode.parse(rs.getString(6)).orElseThrow());
     }
 
     private static Device device(ResultSet rs) throws SQLException {

@@ -1,6 +1,6 @@
 package io.nuscape.postgres;
 
-import io.nuscape.core.control.AccountRateLimit;
+import io.nuscape.core.control.AccountIngestLimits;
 import io.nuscape.core.control.DeviceRevocation;
 import io.nuscape.core.control.IngestRuleSource;
 import java.sql.Connection;
@@ -28,7 +28,7 @@ public final class PostgresIngestRules implements IngestRuleSource {
             + " SELECT device_id FROM devices WHERE revoked_at >= ?"
             + " UNION SELECT device_id FROM devices WHERE erased_at >= ?"
             + " UNION SELECT device_id FROM device_token_supersessions WHERE superseded_at >= ?)";
-    private static final String RATES = "SELECT account_id, rate_limit_events_per_minute FROM policies WHERE updated_at >= ?";
+    private static final String RATES = "SELECT account_id, rate_limit_events_per_minute, monthly_event_quota, quota_mode FROM policies WHERE updated_at >= ?";
 
     private final ConnectionPool pool;
 
@@ -67,13 +67,14 @@ public final class PostgresIngestRules implements IngestRuleSource {
     }
 
     @Override
-    public List<AccountRateLimit> rateLimitsChangedSince(Instant since) throws SQLException {
-        List<AccountRateLimit> out = new ArrayList<>();
+    public List<AccountIngestLimits> ingestLimitsChangedSince(Instant since) throws SQLException {
+        List<AccountIngestLimits> out = new ArrayList<>();
         try (ConnectionPool.Lease l = pool.borrow(); PreparedStatement s = l.connection().prepareStatement(RATES)) {
             s.setObject(1, utc(since));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new AccountRateLimit(rs.getObject(1, UUID.class), rs.getObject(2, Long.class)));
+                    out.add(new AccountIngestLimits(rs.getObject(1, UUID.class), rs.getObject(2, Long.class), rs.getObject(3, Long.class),
+                            io.nuscape.core.control.QuotaMode.parse(rs.getString(4)).orElseThrow()));
                 }
             }
         }

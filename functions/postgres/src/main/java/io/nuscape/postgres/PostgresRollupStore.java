@@ -1,5 +1,7 @@
 package io.nuscape.postgres;
 
+import io.nuscape.core.limit.Alert;
+import io.nuscape.core.limit.QuotaCrossing;
 import io.nuscape.core.rollup.DrainEvent;
 import io.nuscape.core.rollup.Granularity;
 import io.nuscape.core.rollup.Presence;
@@ -30,7 +32,7 @@ import java.util.UUID;
  * {@link RollupStore} on Postgres. One transaction per call: device check, dedupe keys
  * ({@link DedupeKeys}: only first-seen events go on), one
  * {@code INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE} per rollup table and for presence (cells
- * ORed in), last-seen times, limit marks (the devices and days the alert evaluator is to look at).
+ * ORed in), last-seen times, limit marks (the devices and days the alert evaluator is to look at), metering, quota alerts.
  * Keys are written in one fixed order so that concurrent drainers never deadlock. Holds one connection,
  * opened lazily, replaced after a failure, checked before a transaction once it idled past
  * {@link DatabaseOptions#validateAfterIdle()} and replaced past {@link DatabaseOptions#maxLifetime()}: a
@@ -73,14 +75,19 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
 
     @Override
     public Applied apply(List<DrainEvent> events) throws SQLException {
-        if (events.isEmpty()) {
+        return apply(events, List.of());
+    }
+
+    @Override
+    public Applied apply(List<DrainEvent> events, List<QuotaCrossing> quotaCrossings) throws SQLException {
+        if (events.isEmpty() && quotaCrossings.isEmpty()) {
             return new Applied(0, 0, 0);
         }
         LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
         ensurePartitions(events, today);
         boolean kept = connection != null;
         try {
-            return applyOnce(events, today);
+            return applyOnce(events, quotaCrossings, today);
         } catch (SQLException e) {
             if (noPartition(e)) {
                 // The partition this process saw was dropped since (retention drops old days while events
@@ -88,22 +95,22 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
                 daysWithPartitions.clear();
                 dedupeDaysWithPartitions.clear();
                 ensurePartitions(events, today);
-                return applyOnce(events, today);
+                return applyOnce(events, quotaCrossings, today);
             }
             if (DedupeKeys.v1TableGone(e)) {
                 dedupe.forgetV1Table(); // retention dropped the V1 dedupe table: its keys are past the window
-                return applyOnce(events, today);
+                return applyOnce(events, quotaCrossings, today);
             }
             // A kept connection can die between transactions unseen (failover, proxy, terminated backend). The
             // transaction then did not happen, or it committed and its dedupe keys make the repeat count nothing.
             if (!kept || !Database.unavailable(e)) {
                 throw e;
             }
-            return applyOnce(events, today);
+            return applyOnce(events, quotaCrossings, today);
         }
     }
 
-    private Applied applyOnce(List<DrainEvent> events, LocalDate today) throws SQLException {
+    private Applied applyOnce(List<DrainEvent> events, List<QuotaCrossing> quotaCrossings, LocalDate today) throws SQLException {
         Connection c = connection();
         try {
             c.setAutoCommit(false);
@@ -117,12 +124,50 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
             mergePresence(c, Presence.of(fresh));
             touchDevices(c, fresh);
             PostgresAlertStore.mark(c, limitMarks(fresh));
+            // Last, in account order: these rows are per account, so concurrent drainers of one account's
+            // devices wait for each other only here, at the end of their transactions, and never in a cycle.
+            meter(c, fresh);
+            List<Alert> quotaAlerts = new ArrayList<>();
+            quotaCrossings.stream().sorted(Comparator.comparing(QuotaCrossing::accountId))
+                    .forEach(q -> quotaAlerts.addAll(q.alerts(clock.instant())));
+            PostgresAlertStore.recordQuota(c, quotaAlerts);
             c.commit();
             connection.idle();
             return new Applied(fresh.size(), allowed.size() - fresh.size(), dropped);
         } catch (SQLException | RuntimeException e) {
             discard();
             throw e;
+        }
+    }
+
+    private static final String METER = """
+            INSERT INTO metering AS m (account_id, month, events_counted)
+            SELECT a, y, n FROM unnest(?::uuid[], ?::date[], ?::bigint[]) AS v(a, y, n)
+            ON CONFLICT (account_id, month) DO UPDATE SET events_counted = m.events_counted + EXCLUDED.events_counted""";
+
+    /** Adds the first-seen events to their account's count for the UTC month ingest received them in. */
+    private static void meter(Connection c, List<DrainEvent> fresh) throws SQLException {
+        if (fresh.isEmpty()) {
+            return;
+        }
+        Map<UUID, Map<LocalDate, Long>> counts = new java.util.TreeMap<>();
+        for (DrainEvent e : fresh) {
+            LocalDate month = Instant.ofEpochMilli(e.receivedAtMillis()).atZone(ZoneOffset.UTC).toLocalDate().withDayOfMonth(1);
+            counts.computeIfAbsent(e.accountId(), a -> new java.util.TreeMap<>()).merge(month, 1L, Long::sum);
+        }
+        List<UUID> accounts = new ArrayList<>();
+        List<LocalDate> months = new ArrayList<>();
+        List<Long> n = new ArrayList<>();
+        counts.forEach((a, byMonth) -> byMonth.forEach((m, k) -> {
+            accounts.add(a);
+            months.add(m);
+            n.add(k);
+        }));
+        try (PreparedStatement s = c.prepareStatement(METER)) {
+            s.setArray(1, c.createArrayOf("uuid", accounts.toArray()));
+            s.setArray(2, c.createArrayOf("date", months.stream().map(java.sql.Date::valueOf).toArray()));
+            s.setArray(3, c.createArrayOf("bigint", n.toArray()));
+            s.executeUpdate();
         }
     }
 

@@ -23,6 +23,16 @@ public final class PostgresUsageReader implements UsageReader {
     }
 
     @Override
+    public long eventsCounted(UUID accountId, java.time.YearMonth month) throws SQLException {
+        try (ConnectionPool.Lease l = pool.borrow();
+             PreparedStatement s = prepare(l, "SELECT events_counted FROM metering WHERE account_id = ? AND month = ?",
+                     List.of(accountId, month.atDay(1)));
+             ResultSet rs = s.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    @Override
     public List<TopItem> top(UsageQuery q, int limit) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT key, sum(duration_ms) AS d, sum(events) AS e FROM ")
                 .append(q.granularity().table())

@@ -1,7 +1,7 @@
 package io.nuscape.redis;
 
 import io.lettuce.core.ScriptOutputType;
-import io.nuscape.core.control.AccountRateLimit;
+import io.nuscape.core.control.AccountIngestLimits;
 import io.nuscape.core.control.DeviceRevocation;
 import io.nuscape.core.queue.ControlPlaneCache;
 import io.nuscape.core.queue.ReconcileMark;
@@ -41,20 +41,42 @@ public final class RedisControlPlaneCache implements ControlPlaneCache {
 
     /** Also starts the account's bucket afresh, so a new limit takes effect on the next request. */
     @Override
-    public void setRateLimit(UUID accountId, long eventsPerMinute) {
-        String key = keys.account(keys.shardOf(accountId), accountId);
+    public void setIngestLimits(AccountIngestLimits limits) {
+        String key = keys.account(keys.shardOf(limits.accountId()), limits.accountId());
+        redis.call(c -> c.hdel(key, "tokens", "at"));
+        write(key, limits);
+    }
+
+    /**
+     * The fields ingest.lua reads: {@code rate_limit_events_per_minute}, {@code quota} and {@code quota_mode}
+     * (absent: the default, no quota). The bucket ({@code tokens}, {@code at}) and the month's counts
+     * ({@code m:YYYY-MM}, {@code qa:YYYY-MM}) are ingest's own and stay.
+     */
+    private void write(String key, AccountIngestLimits a) {
+        Map<String, byte[]> set = new java.util.LinkedHashMap<>();
+        List<String> unset = new ArrayList<>();
+        field(set, unset, "rate_limit_events_per_minute", a.eventsPerMinute());
+        field(set, unset, "quota", a.monthlyEventQuota());
+        set.put("quota_mode", ascii(a.quotaMode().text()));
         redis.call(c -> {
-            if (eventsPerMinute < 0) {
-                return c.hdel(key, "rate_limit_events_per_minute", "tokens", "at");
+            if (!unset.isEmpty()) {
+                c.hdel(key, unset.toArray(String[]::new));
             }
-            c.hdel(key, "tokens", "at");
-            return c.hset(key, "rate_limit_events_per_minute", Long.toString(eventsPerMinute).getBytes(StandardCharsets.US_ASCII));
+            return c.hset(key, set);
         });
+    }
+
+    private static void field(Map<String, byte[]> set, List<String> unset, String name, Long value) {
+        if (value == null) {
+            unset.add(name);
+        } else {
+            set.put(name, ascii(Long.toString(value)));
+        }
     }
 
     /** One script call for all devices of the shard: the keys share its hash tag, so one slot and one round trip. */
     @Override
-    public void restore(int shard, List<DeviceRevocation> devices, List<AccountRateLimit> accounts) {
+    public void restore(int shard, List<DeviceRevocation> devices, List<AccountIngestLimits> accounts) {
         List<String> deviceKeys = new ArrayList<>();
         List<byte[]> args = new ArrayList<>();
         for (DeviceRevocation d : devices) {
@@ -67,14 +89,18 @@ public final class RedisControlPlaneCache implements ControlPlaneCache {
         if (!deviceKeys.isEmpty()) {
             RESTORE_REVOCATIONS.run(redis, ScriptOutputType.INTEGER, deviceKeys.toArray(String[]::new), args.toArray(byte[][]::new));
         }
-        for (AccountRateLimit a : accounts) {
+        for (AccountIngestLimits a : accounts) {
             if (keys.shardOf(a.accountId()) != shard) {
                 continue;
             }
-            String key = keys.account(shard, a.accountId());
-            redis.call(c -> a.eventsPerMinute() == null ? c.hdel(key, "rate_limit_events_per_minute")
-                    : c.hset(key, "rate_limit_events_per_minute", ascii(Long.toString(a.eventsPerMinute()))) ? 1L : 0L);
+            write(keys.account(shard, a.accountId()), a);
         }
+    }
+
+    @Override
+    public long eventsAccepted(UUID accountId, java.time.YearMonth month) {
+        byte[] v = redis.call(c -> c.hget(keys.account(keys.shardOf(accountId), accountId), "m:" + month));
+        return v == null ? 0 : Long.parseLong(text(v));
     }
 
     /** Stored as one string, {@code shards=N;through=MS} or {@code shards=N;resume_after=ID;pass_started_at=MS}. */

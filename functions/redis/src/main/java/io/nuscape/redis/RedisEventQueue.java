@@ -7,12 +7,15 @@ import io.nuscape.core.queue.EnqueueRequest;
 import io.nuscape.core.queue.EventQueue;
 import io.nuscape.core.queue.QueueUnavailableException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 
 /**
  * The event queue on Redis Streams: each request is one {@code EVALSHA} of {@code ingest.lua}, which checks
- * revocation, batch idempotency, backlog and the rate limit, appends one stream entry, records rejected
+ * revocation, batch idempotency, backlog, the monthly quota and the rate limit, appends one stream entry, records rejected
  * events in the dead-letter stream and counts, all atomically on one shard's slot.
  */
 public final class RedisEventQueue implements EventQueue {
@@ -57,6 +60,7 @@ public final class RedisEventQueue implements EventQueue {
     @Override
     public EnqueueOutcome enqueue(EnqueueRequest r) {
         int shard = keys.shardOf(r.accountId());
+        YearMonth month = YearMonth.from(Instant.ofEpochMilli(r.validatedAt()).atZone(ZoneOffset.UTC));
         String batchId = r.batchId().orElse("");
         String[] k = {
             keys.stream(shard),
@@ -85,6 +89,10 @@ public final class RedisEventQueue implements EventQueue {
             ascii(Long.toString(dlqMaxEntries)),
             RUN,
             ascii(Long.toString(r.validatedAt())),
+            ascii(month.toString()),
+            ascii(Long.toString(untilMonthEnds(r.validatedAt(), month))),
+            ascii(month.minusMonths(13).toString()),
+            EMPTY_EVENTS,
         };
         List<Object> reply;
         if (waitReplicas > 0) {
@@ -116,6 +124,7 @@ public final class RedisEventQueue implements EventQueue {
             case "revoked" -> new EnqueueOutcome.Revoked();
             case "rate" -> new EnqueueOutcome.RateLimited(Long.parseLong(text(reply, 1)));
             case "backlog" -> new EnqueueOutcome.Backlogged();
+            case "quota" -> new EnqueueOutcome.QuotaExceeded(Long.parseLong(text(reply, 1)));
             default -> throw new IllegalStateException("ingest script answered " + status);
         };
     }
@@ -126,13 +135,21 @@ public final class RedisEventQueue implements EventQueue {
         UUID zero = new UUID(0, 0);
         String[] k = {keys.stream(0), keys.deadLetters(0), keys.noBatch(0), keys.account(0, zero),
             keys.device(0, zero, zero), keys.stats(0), keys.batches(0, zero, zero)};
-        byte[][] argv = new byte[17][];
+        byte[][] argv = new byte[21][];
         java.util.Arrays.fill(argv, ascii("0"));
         argv[15] = ascii("probe");
         run(k, argv);
     }
 
     private static final byte[] RUN = ascii("run");
+    /** The events of the entry that flags a hard quota's first refusal: none. */
+    private static final byte[] EMPTY_EVENTS = io.nuscape.core.event.EventCodec.encode(List.of());
+
+    /** Seconds from {@code millis} until the UTC month ends, at least 1: the quota's Retry-After. */
+    static long untilMonthEnds(long millis, YearMonth month) {
+        long end = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        return Math.max(1, (end - millis + 999) / 1000);
+    }
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);

@@ -206,12 +206,16 @@ public final class ControlPlaneResource {
     public Response putPolicy(@Context ContainerRequestContext request, String body) throws Exception {
         Principal p = principal(request);
         JsonNode b = object(body);
-        Policy policy = new Policy(days(b, Granularity.MINUTE), days(b, Granularity.FIVE_MINUTES), days(b, Granularity.HOUR), rate(b));
+        // The quota fields came after v1: a body without them (an older client) leaves them as they are.
+        Policy current = b.has("monthly_event_quota") && b.has("quota_mode") ? Policy.DEFAULTS : store.policy(p.accountId());
+        Policy policy = new Policy(days(b, Granularity.MINUTE), days(b, Granularity.FIVE_MINUTES), days(b, Granularity.HOUR), rate(b),
+                b.has("monthly_event_quota") ? quota(b) : current.monthlyEventQuota(),
+                b.has("quota_mode") ? quotaMode(b) : current.quotaMode());
         if (policy.retentionDays1m() > policy.retentionDays5m() || policy.retentionDays5m() > policy.retentionDays60m()) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "retention must not shrink with coarser granularity (1m <= 5m <= 60m)");
         }
         Policy saved = store.putPolicy(p.accountId(), policy, change(request, clock));
-        cache.setRateLimit(p.accountId(), saved.rateLimitEventsPerMinute() == null ? -1 : saved.rateLimitEventsPerMinute());
+        cache.setIngestLimits(io.nuscape.core.control.AccountIngestLimits.of(p.accountId(), saved));
         return json(200, describe(saved));
     }
 
@@ -328,6 +332,8 @@ public final class ControlPlaneResource {
         out.put("retention_days_5m", p.retentionDays5m());
         out.put("retention_days_60m", p.retentionDays60m());
         out.put("rate_limit_events_per_minute", p.rateLimitEventsPerMinute());
+        out.put("monthly_event_quota", p.monthlyEventQuota());
+        out.put("quota_mode", p.quotaMode().text());
         return out;
     }
 
@@ -342,13 +348,28 @@ public final class ControlPlaneResource {
         return v.asInt();
     }
 
+    private static Long quota(JsonNode b) {
+        return nullableCount(b, "monthly_event_quota", 1_000_000_000_000L, "null (no quota)");
+    }
+
+    private static io.nuscape.core.control.QuotaMode quotaMode(JsonNode b) {
+        JsonNode v = b.get("quota_mode");
+        return io.nuscape.core.control.QuotaMode.parse(v != null && v.isTextual() ? v.asText() : null)
+                .orElseThrow(() -> new ApiException(ErrorCode.INVALID_REQUEST, "\"quota_mode\" must be \"soft\" (alerts only) or \"hard\" (alerts, and ingest answers 429 until the month ends)"));
+    }
+
     private static Long rate(JsonNode b) {
-        JsonNode v = b.get("rate_limit_events_per_minute");
+        return nullableCount(b, "rate_limit_events_per_minute", 1_000_000_000L, "null");
+    }
+
+    /** An optional non-negative integer field: absent or null gives null. */
+    private static Long nullableCount(JsonNode b, String field, long max, String nullMeans) {
+        JsonNode v = b.get(field);
         if (v == null || v.isNull()) {
             return null;
         }
-        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0 || v.asLong() > 1_000_000_000L) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"rate_limit_events_per_minute\" must be null or an integer from 0 to 1000000000");
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0 || v.asLong() > max) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"" + field + "\" must be " + nullMeans + " or an integer from 0 to " + max);
         }
         return v.asLong();
     }

@@ -14,6 +14,7 @@ import io.nuscape.core.auth.Uuids;
 import io.nuscape.core.category.CategoryUsage;
 import io.nuscape.core.event.EventRules;
 import io.nuscape.core.profile.ProfileStore;
+import io.nuscape.core.queue.ControlPlaneCache;
 import io.nuscape.core.rollup.Granularity;
 import io.nuscape.core.usage.UsageQuery;
 import io.nuscape.core.usage.UsageReader;
@@ -27,6 +28,7 @@ import jakarta.ws.rs.core.Response;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,8 +49,10 @@ public final class UsageResource {
     private final ProfileStore profiles;
     private final CategoryUsage categories;
     private final Clock clock;
+    private final ControlPlaneCache ingestCounts;
 
-    public UsageResource(UsageReader reader, ProfileStore profiles, CategoryUsage categories, Clock clock) {
+    public UsageResource(UsageReader reader, ProfileStore profiles, CategoryUsage categories, ControlPlaneCache ingestCounts, Clock clock) {
+        this.ingestCounts = ingestCounts;
         this.reader = reader;
         this.profiles = profiles;
         this.categories = categories;
@@ -95,6 +99,33 @@ public final class UsageResource {
         body.put("to", q.to().toString());
         body.put("granularity", q.granularity().label());
         body.put("items", items);
+        return json(200, body);
+    }
+
+    /**
+     * A UTC month's metering: the events ingest accepted (what the quota is held to; duplicates re-sent under
+     * the same event id included) and those counted into the rollups for the first time.
+     */
+    @GET
+    @Path("/metering")
+    @RequiresScope(Scope.READ)
+    public Response metering(@Context ContainerRequestContext request, @QueryParam("month") String monthText) throws Exception {
+        YearMonth current = YearMonth.now(clock.withZone(java.time.ZoneOffset.UTC));
+        YearMonth month;
+        try {
+            month = monthText == null ? current : YearMonth.parse(monthText);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"month\" must be a UTC month as YYYY-MM, e.g. " + current);
+        }
+        if (month.isAfter(current) || month.isBefore(current.minusMonths(12))) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "metering is kept for the current month and the 12 before it: \"month\" from "
+                    + current.minusMonths(12) + " to " + current);
+        }
+        UUID account = principal(request).accountId();
+        var body = new LinkedHashMap<String, Object>();
+        body.put("month", month.toString());
+        body.put("events_accepted", ingestCounts.eventsAccepted(account, month));
+        body.put("events_counted", reader.eventsCounted(account, month));
         return json(200, body);
     }
 

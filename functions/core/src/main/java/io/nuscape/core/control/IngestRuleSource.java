@@ -6,7 +6,7 @@ import java.util.UUID;
 
 /**
  * The control plane's side of what ingest enforces from its Redis copy (revocations, token generations,
- * rate limits), read back so that the copy can be rebuilt when it was lost or missed a write. The
+ * rate limits, quotas), read back so that the copy can be rebuilt when it was lost or missed a write. The
  * Postgres adapter lives in {@code nuscape-postgres}.
  */
 public interface IngestRuleSource {
@@ -19,6 +19,6 @@ public interface IngestRuleSource {
     /** Devices revoked, erased or with a token rotated away at or after {@code since}. */
     List<DeviceRevocation> revocationsChangedSince(Instant since) throws Exception;
 
-    /** Account rate limits whose policy changed at or after {@code since} ({@link Instant#EPOCH}: all of them). */
-    List<AccountRateLimit> rateLimitsChangedSince(Instant since) throws Exception;
+    /** Account rate limits and quotas whose policy changed at or after {@code since} ({@link Instant#EPOCH}: all of them). */
+    List<AccountIngestLimits> ingestLimitsChangedSince(Instant since) throws Exception;
 }

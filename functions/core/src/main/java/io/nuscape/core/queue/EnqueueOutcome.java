@@ -18,6 +18,10 @@ public sealed interface EnqueueOutcome {
     record RateLimited(long retryAfterSeconds) implements EnqueueOutcome {
     }
 
+    /** The account reached its hard monthly quota; retry when the UTC month ends, the given seconds from now. */
+    record QuotaExceeded(long retryAfterSeconds) implements EnqueueOutcome {
+    }
+
     /** The stream backlog is over its cap; nothing was trimmed and nothing enqueued. */
     record Backlogged() implements EnqueueOutcome {
     }

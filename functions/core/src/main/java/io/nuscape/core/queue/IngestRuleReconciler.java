@@ -1,6 +1,6 @@
 package io.nuscape.core.queue;
 
-import io.nuscape.core.control.AccountRateLimit;
+import io.nuscape.core.control.AccountIngestLimits;
 import io.nuscape.core.control.DeviceRevocation;
 import io.nuscape.core.control.IngestRuleSource;
 import java.time.Duration;
@@ -52,7 +52,7 @@ public final class IngestRuleReconciler {
             Instant now = source.now();
             Instant since = mark.get().through().minus(OVERLAP);
             List<DeviceRevocation> devices = source.revocationsChangedSince(since);
-            List<AccountRateLimit> accounts = source.rateLimitsChangedSince(since);
+            List<AccountIngestLimits> accounts = source.ingestLimitsChangedSince(since);
             cache.restore(shard, devices, accounts);
             boolean kept = cache.replaceReconcileMark(shard, mark, ReconcileMark.reconciledThrough(now));
             return new Report(false, kept, devices.size(), accounts.size());
@@ -66,7 +66,7 @@ public final class IngestRuleReconciler {
         } else {
             started = source.now();
             after = FIRST;
-            List<AccountRateLimit> limits = source.rateLimitsChangedSince(Instant.EPOCH);
+            List<AccountIngestLimits> limits = source.ingestLimitsChangedSince(Instant.EPOCH);
             cache.restore(shard, List.of(), limits);
             accounts = limits.size();
             ReconcileMark begun = ReconcileMark.passUnderWay(after, started);

@@ -6,6 +6,9 @@ import java.util.UUID;
 
 /** The port dashboards read through: rollups only, never raw events. Postgres adapter in {@code nuscape-postgres}. */
 public interface UsageReader {
+    /** The events counted into the rollups for the first time for the account in the UTC month (metering). */
+    long eventsCounted(UUID accountId, java.time.YearMonth month) throws Exception;
+
     /** Keys by duration descending, then key. */
     List<TopItem> top(UsageQuery query, int limit) throws Exception;
 

@@ -5,10 +5,12 @@ import io.nuscape.core.event.EventCodec;
 import io.nuscape.core.event.EventRules;
 import io.nuscape.core.event.MalformedBatchException;
 import io.nuscape.core.event.UsageEvent;
+import io.nuscape.core.limit.QuotaCrossing;
 import io.nuscape.core.rollup.DrainEvent;
 import io.nuscape.core.stream.StreamEntry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -21,7 +23,7 @@ public final class EntryDecoder {
 
     /** A decoded entry: its valid events, and the invalid ones with their reasons (same order). */
     public record Decoded(UUID account, UUID device, String batchId, List<DrainEvent> valid, List<UsageEvent> invalid,
-                          List<String> reasons) {
+                          List<String> reasons, Optional<QuotaCrossing> quota) {
     }
 
     /** Throws when the entry as a whole cannot be read: such an entry can never be drained. */
@@ -61,7 +63,8 @@ public final class EntryDecoder {
                 valid.add(new DrainEvent(account, device, received, generation, e));
             }
         }
-        return new Decoded(account, device, entry.text("batch"), valid, invalid, reasons);
+        // A quota note ingest did not write in its form is left out: it must not cost the entry's events.
+        return new Decoded(account, device, entry.text("batch"), valid, invalid, reasons, QuotaCrossing.parse(account, entry.text("quota")));
     }
 
     private static UUID uuid(StreamEntry entry, String field) throws MalformedBatchException {
