@@ -15,6 +15,7 @@ import io.nuscape.api.resource.ProfileResource;
 import io.nuscape.api.resource.SessionResource;
 import io.nuscape.api.resource.UsageResource;
 import io.nuscape.api.resource.UserResource;
+import io.nuscape.api.resource.WebhookResource;
 import io.nuscape.core.Settings;
 import io.nuscape.core.StructuredLog;
 import io.nuscape.core.auth.KeySource;
@@ -138,6 +139,7 @@ public final class ApiFunction implements AutoCloseable {
                 .register(new CategoryResource(categories, clock))
                 .register(new ProfileResource(profiles, screenTime, clock))
                 .register(new LimitResource(new PostgresLimitStore(pool), new LimitEvaluator(profiles, screenTime, usage, categoryUsage), clock))
+                .register(new WebhookResource(new io.nuscape.postgres.PostgresWebhookStore(pool), settings.delivery().guard(), clock))
                 .register(new OpenApiResource());
     }
 

@@ -284,6 +284,50 @@ class ApiTest {
         assertEquals(202, send("POST", "/api/v1/events/batch", device, batch()).getStatusCode(), "no quota: accepted again");
     }
 
+    /**
+     * Webhooks through the API in production mode (the default): only public https receivers, the secret shown
+     * once, admin-only, scoped to the account, with a delivery log.
+     */
+    @Test
+    void webhooksAreRegisteredForPublicHttpsReceiversOnlyAndShowTheirSecretOnce() {
+        UUID account = createAccount("Hooks");
+        String admin = token(account, Scope.ADMIN);
+        for (String[] bad : new String[][] {
+            {"{\"url\":\"http://93.184.215.14/hook\",\"events\":[\"limit.warning\"]}", "https"},
+            {"{\"url\":\"https://127.0.0.1/hook\",\"events\":[\"limit.warning\"]}", "non-public address"},
+            {"{\"url\":\"https://169.254.169.254/latest/meta-data\",\"events\":[\"limit.warning\"]}", "non-public address"},
+            {"{\"url\":\"https://10.0.0.7/hook\",\"events\":[\"limit.warning\"]}", "non-public address"},
+            {"{\"url\":\"https://[::1]/hook\",\"events\":[\"limit.warning\"]}", "non-public address"},
+            {"{\"url\":\"https://user:pw@93.184.215.14/hook\",\"events\":[\"limit.warning\"]}", "user name"},
+            {"{\"url\":\"https://93.184.215.14/hook\",\"events\":[]}", "events"},
+            {"{\"url\":\"https://93.184.215.14/hook\",\"events\":[\"limit.sneeze\"]}", "events"},
+            {"{\"events\":[\"limit.warning\"]}", "url"}}) {
+            APIGatewayV2HTTPResponse r = send("POST", "/api/v1/webhooks", admin, bad[0]);
+            assertError(r, 400, "invalid_request");
+            assertTrue(json(r).get("message").asText().contains(bad[1]), r.getBody());
+        }
+        APIGatewayV2HTTPResponse made = send("POST", "/api/v1/webhooks", admin,
+                "{\"url\":\"https://93.184.215.14/hook\",\"events\":[\"limit.warning\",\"quota.exceeded\",\"limit.warning\"]}");
+        assertEquals(201, made.getStatusCode(), made.getBody());
+        String id = json(made).get("webhook_id").asText();
+        assertTrue(json(made).get("secret").asText().startsWith("whsec_"));
+        assertEquals(2, json(made).get("events").size(), "each type once");
+        JsonNode listed = json(send("GET", "/api/v1/webhooks", admin, null)).get("webhooks");
+        assertEquals(1, listed.size());
+        assertFalse(listed.get(0).has("secret"), "the secret is shown once, when made");
+        assertFalse(json(send("GET", "/api/v1/webhooks/" + id, admin, null)).has("secret"));
+        JsonNode log = json(send("GET", "/api/v1/webhooks/" + id + "/deliveries", admin, null));
+        assertEquals(0, log.get("deliveries").size());
+
+        String otherAdmin = token(createAccount("Other hooks"), Scope.ADMIN);
+        assertError(send("GET", "/api/v1/webhooks/" + id, otherAdmin, null), 404, "not_found");
+        assertError(send("GET", "/api/v1/webhooks/" + id + "/deliveries", otherAdmin, null), 404, "not_found");
+        assertError(send("DELETE", "/api/v1/webhooks/" + id, otherAdmin, null), 404, "not_found");
+        assertError(send("GET", "/api/v1/webhooks", token(account, Scope.READ), null), 403, "insufficient_scope");
+        assertEquals(204, send("DELETE", "/api/v1/webhooks/" + id, admin, null).getStatusCode());
+        assertError(send("GET", "/api/v1/webhooks/" + id, admin, null), 404, "not_found");
+    }
+
     @Test
     void enrollmentChecksItsInput() {
         String admin = token(createAccount("Input"), Scope.ADMIN);

@@ -50,7 +50,8 @@ public record Settings(
         int databaseMaxLifetimeSeconds,
         io.nuscape.core.control.RetentionLimits retentionLimits,
         int redisWaitReplicas,
-        io.nuscape.core.people.PeopleSettings people) {
+        io.nuscape.core.people.PeopleSettings people,
+        io.nuscape.core.webhook.DeliverySettings delivery) {
 
     /** Settings from the process environment. */
     public static Settings fromEnvironment() {
@@ -121,7 +122,11 @@ public record Settings(
                         new io.nuscape.core.people.PasswordHasher.Parameters(
                                 r.integer("NUSCAPE_ARGON2_MEMORY_KIB", io.nuscape.core.people.PasswordHasher.Parameters.DEFAULT.memoryKib(), 8, 4 << 20),
                                 r.integer("NUSCAPE_ARGON2_ITERATIONS", io.nuscape.core.people.PasswordHasher.Parameters.DEFAULT.iterations(), 1, 100),
-                                r.integer("NUSCAPE_ARGON2_PARALLELISM", io.nuscape.core.people.PasswordHasher.Parameters.DEFAULT.parallelism(), 1, 64))));
+                                r.integer("NUSCAPE_ARGON2_PARALLELISM", io.nuscape.core.people.PasswordHasher.Parameters.DEFAULT.parallelism(), 1, 64))),
+                new io.nuscape.core.webhook.DeliverySettings(
+                        r.bool("NUSCAPE_WEBHOOK_ALLOW_PRIVATE", false),
+                        java.time.Duration.ofMillis(r.integer("NUSCAPE_WEBHOOK_TIMEOUT_MS", 5000, 100, 60_000)),
+                        r.optional("NUSCAPE_ALERT_BUS_NAME")));
         if (!s.databaseUrl.startsWith("jdbc:postgresql://")) {
             throw new ConfigException("NUSCAPE_DATABASE_URL must be a JDBC URL starting with jdbc:postgresql://");
         }

@@ -172,14 +172,6 @@ public final class DrainerHandler implements RequestHandler<Map<String, Object>,
         values.put("DlqEntries", summary.get("dlq_entries"));
         values.put("StreamLagMs", summary.get("stream_lag_ms"));
         values.put("StreamPending", summary.get("stream_pending"));
-        values.values().removeIf(java.util.Objects::isNull);
-        var metrics = values.keySet().stream()
-                .map(name -> Map.of("Name", name, "Unit", name.endsWith("Ms") ? "Milliseconds" : "Count")).toList();
-        var emf = new LinkedHashMap<String, Object>();
-        emf.put("_aws", Map.of("Timestamp", System.currentTimeMillis(), "CloudWatchMetrics", List.of(Map.of(
-                "Namespace", "NuScape", "Dimensions", List.of(List.of("Shard")), "Metrics", metrics))));
-        emf.put("Shard", Integer.toString(shard));
-        emf.putAll(values);
-        return emf;
+        return io.nuscape.core.EmbeddedMetrics.of(Map.of("Shard", Integer.toString(shard)), values);
     }
 }

@@ -107,6 +107,56 @@ public final class PostgresAlertStore implements AlertStore {
         }
     }
 
+    private static final String UNPUBLISHED = """
+            SELECT alert_id, account_id, limit_id, type, day, threshold_ms, raised_at, details FROM alerts
+            WHERE published_at IS NULL ORDER BY raised_at LIMIT ? FOR UPDATE SKIP LOCKED""";
+
+    @Override
+    public int publishPending(int max, io.nuscape.core.limit.AlertBus bus) throws Exception {
+        try {
+            return Transaction.run(pool, c -> {
+                List<Alert> pending = new ArrayList<>();
+                try (PreparedStatement s = c.prepareStatement(UNPUBLISHED)) {
+                    s.setInt(1, max);
+                    try (ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            pending.add(new Alert(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
+                                    rs.getString(4), rs.getObject(5, java.time.LocalDate.class), rs.getLong(6),
+                                    rs.getTimestamp(7).toInstant(), details(rs.getString(8))));
+                        }
+                    }
+                }
+                if (pending.isEmpty()) {
+                    return 0;
+                }
+                java.util.Set<UUID> taken;
+                try {
+                    taken = bus.publish(pending);
+                } catch (SQLException | RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new WorkFailed(e);
+                }
+                try (PreparedStatement s = c.prepareStatement("UPDATE alerts SET published_at = now() WHERE alert_id = ANY (?)")) {
+                    s.setArray(1, c.createArrayOf("uuid", taken.toArray()));
+                    s.executeUpdate();
+                }
+                return taken.size();
+            });
+        } catch (WorkFailed e) {
+            throw (Exception) e.getCause();
+        }
+    }
+
+    /** An alert's details column. */
+    static java.util.Map<String, Object> details(String json) throws SQLException {
+        try {
+            return io.nuscape.core.Json.mapper().readValue(json, new com.fasterxml.jackson.core.type.TypeReference<>() { });
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new SQLException("an alert's details are not JSON", "XX000", e);
+        }
+    }
+
     @Override
     public void mark(List<LimitMark> marks) throws SQLException {
         Transaction.run(pool, c -> {

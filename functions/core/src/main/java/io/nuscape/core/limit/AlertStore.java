@@ -18,6 +18,12 @@ public interface AlertStore {
     /** Claims up to {@code max} marks and runs the work on them; returns the alerts recorded by this call. */
     List<Alert> evaluateMarks(int max, MarkWork work) throws Exception;
 
+    /**
+     * Publishes up to {@code max} alerts not yet published, oldest first, in one transaction that holds them
+     * (two publishers never take the same ones) and marks those the bus took; returns how many it took.
+     */
+    int publishPending(int max, AlertBus bus) throws Exception;
+
     /** Marks devices as touched on days (what the drainer records after counting; tests and tools too). */
     void mark(List<LimitMark> marks) throws Exception;
 }
