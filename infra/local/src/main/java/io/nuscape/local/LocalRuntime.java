@@ -62,6 +62,8 @@ public final class LocalRuntime implements AutoCloseable {
             baseEnv.put("NUSCAPE_DATABASE_USER", servers.database.user());
             baseEnv.put("NUSCAPE_DATABASE_PASSWORD", servers.database.password());
             baseEnv.put("NUSCAPE_JWT_KEYS", keysJson);
+            // Webhook receivers on this machine (http, loopback) are what local development needs; production refuses them.
+            baseEnv.putIfAbsent("NUSCAPE_WEBHOOK_ALLOW_PRIVATE", "true");
             baseEnv.remove("NUSCAPE_JWT_KEYS_SECRET_ARN");
             baseEnv.remove("NUSCAPE_DATABASE_SECRET_ARN");
             for (SamTemplate.Function f : template.functions().values()) {
