@@ -34,20 +34,23 @@ CREATE TABLE webhook_deliveries (
     last_status     integer,
     last_error      text CHECK (length(last_error) <= 500),
     completed_at    timestamptz,
+    claim_id        uuid, -- the current claim's: only its attempt may be recorded
     UNIQUE (webhook_id, alert_id)
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_log ON webhook_deliveries (webhook_id, created_at DESC);
 CREATE INDEX webhook_deliveries_by_alert ON webhook_deliveries (alert_id);
 
--- On AWS every alert also goes to the stack's EventBridge bus; published_at says it went.
+-- On AWS every alert also goes to the stack's EventBridge bus; published_at says it went. Alerts raised
+-- before the bus existed are not sent to it now.
 ALTER TABLE alerts ADD COLUMN published_at timestamptz;
+UPDATE alerts SET published_at = raised_at;
 CREATE INDEX alerts_unpublished ON alerts (raised_at) WHERE published_at IS NULL;
 
 -- Runs as the owner (SECURITY DEFINER), so that the roles that record alerts (drainer, alerts) need no
 -- access to webhooks; it only ever inserts the deliveries of the new alert's own account.
 CREATE FUNCTION queue_webhook_deliveries() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path = public, pg_temp AS $$
+    SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     INSERT INTO webhook_deliveries (delivery_id, webhook_id, alert_id, account_id, created_at, next_attempt_at)
     SELECT gen_random_uuid(), w.webhook_id, NEW.alert_id, NEW.account_id, NEW.raised_at, NEW.raised_at
@@ -61,11 +64,12 @@ REVOKE ALL ON FUNCTION queue_webhook_deliveries() FROM PUBLIC;
 CREATE TRIGGER alerts_queue_webhooks AFTER INSERT ON alerts
     FOR EACH ROW EXECUTE FUNCTION queue_webhook_deliveries();
 
-GRANT SELECT, INSERT, DELETE ON webhooks TO nuscape_api;
+-- The API makes secrets and shows each once; it never reads one back.
+GRANT SELECT (webhook_id, account_id, url, events, created_at), INSERT, DELETE ON webhooks TO nuscape_api;
 GRANT SELECT ON webhook_deliveries TO nuscape_api;
 -- The deliverer: reads webhooks (their secrets sign) and alerts, claims and records deliveries, marks
 -- alerts published. It changes nothing else.
 GRANT SELECT ON webhooks TO nuscape_alerts;
-GRANT SELECT, UPDATE (attempts, next_attempt_at, last_attempt_at, last_status, last_error, status, completed_at)
+GRANT SELECT, UPDATE (attempts, next_attempt_at, last_attempt_at, last_status, last_error, status, completed_at, claim_id)
     ON webhook_deliveries TO nuscape_alerts;
 GRANT UPDATE (published_at) ON alerts TO nuscape_alerts;

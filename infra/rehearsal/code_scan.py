@@ -26,6 +26,11 @@ SDK_SERVICES = {
     "firehose": ("firehose", "kinesis-firehose"),
 }
 
+# API operations whose IAM action has another name than the operation.
+ACTION_NAMES = {
+    "lambda:Invoke": "lambda:InvokeFunction",
+}
+
 # Client methods that are not API operations.
 _NOT_OPERATIONS = {"builder", "create", "close", "serviceName", "serviceClientConfiguration", "utilities",
                    "waiter"}
@@ -140,7 +145,8 @@ def scan_javap(text):
             package, operation = m.group(1), m.group(3)
             prefix, endpoint = SDK_SERVICES.get(package, (package, package))
             operation = re.sub(r"Paginator$", "", operation)
-            actions.add(f"{prefix}:{operation[0].upper()}{operation[1:]}")
+            action = f"{prefix}:{operation[0].upper()}{operation[1:]}"
+            actions.add(ACTION_NAMES.get(action, action))
             services.add(endpoint)
         if _RDS_TOKEN.search(line):
             actions.add("rds-db:connect")

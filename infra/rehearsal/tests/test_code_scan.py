@@ -33,6 +33,19 @@ class ScanJavap(unittest.TestCase):
         self.assertEqual({"io/nuscape/core/Secrets", "io/nuscape/core/auth/TokenIssuer"}, classes)
         self.assertEqual(set(), token_users, "TokenIssuer referring to itself does not make its module a signer")
 
+    def test_an_operation_whose_iam_action_is_named_otherwise(self):
+        text = textwrap.dedent("""\
+            Compiled from "Send.java"
+            public final class io.nuscape.alerts.Send {
+              public void send();
+                Code:
+                   0: invokeinterface #8, 2  // InterfaceMethod software/amazon/awssdk/services/lambda/LambdaClient.invoke:(Ljava/util/function/Consumer;)Lsoftware/amazon/awssdk/services/lambda/model/InvokeResponse;
+            }
+            """)
+        actions, services, _, _ = code_scan.scan_javap(text)
+        self.assertEqual({"lambda:InvokeFunction"}, actions, "the Invoke API is allowed by lambda:InvokeFunction")
+        self.assertEqual({"lambda"}, services)
+
     def test_a_class_using_token_issuer_signs(self):
         text = JAVAP + textwrap.dedent("""\
             Compiled from "Enroll.java"

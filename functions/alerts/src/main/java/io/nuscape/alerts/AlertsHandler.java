@@ -3,7 +3,7 @@ package io.nuscape.alerts;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import io.nuscape.alerts.internal.EventBridgeAlertBus;
-import io.nuscape.alerts.internal.HttpWebhookSender;
+import io.nuscape.webhooksender.HttpWebhookSender;
 import io.nuscape.core.Json;
 import io.nuscape.core.Settings;
 import io.nuscape.core.StructuredLog;
@@ -64,7 +64,7 @@ public final class AlertsHandler implements RequestHandler<Map<String, Object>, 
     }
 
     public AlertsHandler(Settings settings, Clock clock) {
-        this(settings, clock, new HttpWebhookSender(settings.delivery().guard(), settings.delivery().receiverTimeout()),
+        this(settings, clock, sender(settings),
                 settings.delivery().eventBusName().map(name -> EventBridgeAlertBus.create(name, settings.awsEndpoint(),
                         DefaultCredentialsProvider.builder().build(), region())));
     }
@@ -191,6 +191,14 @@ public final class AlertsHandler implements RequestHandler<Map<String, Object>, 
         return io.nuscape.core.EmbeddedMetrics.of(Map.of(), values);
     }
 
+    /** Outside the VPC through WebhookSenderFunction when one is named (AWS), else straight from here (the local stack). */
+    private static WebhookSender sender(Settings settings) {
+        return settings.delivery().senderFunction()
+                .<WebhookSender>map(f -> io.nuscape.alerts.internal.LambdaWebhookSender.create(f, settings.delivery().receiverTimeout(),
+                        settings.awsEndpoint(), DefaultCredentialsProvider.builder().build(), region()))
+                .orElseGet(() -> new HttpWebhookSender(settings.delivery().guard(), settings.delivery().receiverTimeout()));
+    }
+
     private static Region region() {
         String region = Optional.ofNullable(System.getenv("AWS_REGION")).orElse(System.getenv("AWS_DEFAULT_REGION"));
         if (region == null || region.isBlank()) {
@@ -202,6 +210,13 @@ public final class AlertsHandler implements RequestHandler<Map<String, Object>, 
     @Override
     public void close() {
         pool.close();
+        if (sender instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing at shutdown: nothing left to do about it
+            }
+        }
         bus.ifPresent(b -> {
             if (b instanceof AutoCloseable c) {
                 try {

@@ -56,14 +56,9 @@ class EventBusTest {
             events.putTargets(b -> b.rule("to-queue").eventBusName("nuscape-test-alerts")
                     .targets(Target.builder().id("q").arn(queueArn).build()));
 
-            TestDatabase db = TestPostgres.newDatabase("eventbus");
-            new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).migrate();
+            TestDatabase db = migrated("eventbus");
             TestDatabase role = db.asRole("nuscape_alerts");
-            UUID account = UUID.randomUUID();
-            try (Connection c = db.connect(); PreparedStatement s = c.prepareStatement("INSERT INTO accounts (account_id, name) VALUES (?, 'a')")) {
-                s.setObject(1, account);
-                s.executeUpdate();
-            }
+            UUID account = account(db);
             Set<String> ids = new HashSet<>();
             for (int i = 0; i < 23; i++) { // more than one PutEvents call holds (10)
                 ids.add(alert(role, account, i % 2 == 0 ? "limit.warning" : "limit.exceeded").toString());
@@ -100,6 +95,44 @@ class EventBusTest {
             events.close();
             sqs.close();
         }
+    }
+
+    /** What the bus took is marked, what it did not take stays for the next round (EventBridge answers per entry). */
+    @Test
+    void onlyTheAlertsTheBusTookAreMarkedPublished() throws Exception {
+        TestDatabase db = migrated("eventbuspartial");
+        TestDatabase role = db.asRole("nuscape_alerts");
+        UUID account = account(db);
+        for (int i = 0; i < 8; i++) {
+            alert(role, account, "limit.warning");
+        }
+        try (ConnectionPool pool = new ConnectionPool(new Database(role.jdbcUrl(), role.user(), role.password()), 2, 5_000)) {
+            PostgresAlertStore store = new PostgresAlertStore(pool);
+            io.nuscape.core.limit.AlertBus halfTaken = alerts -> {
+                Set<UUID> taken = new HashSet<>();
+                alerts.stream().limit(alerts.size() / 2).forEach(a -> taken.add(a.alertId()));
+                return taken;
+            };
+            assertEquals(4, store.publishPending(100, halfTaken));
+            assertEquals(4, unpublished(db));
+            assertEquals(2, store.publishPending(100, halfTaken));
+            assertEquals(2, unpublished(db));
+        }
+    }
+
+    private static TestDatabase migrated(String name) throws Exception {
+        TestDatabase db = TestPostgres.newDatabase(name);
+        new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).migrate();
+        return db;
+    }
+
+    private static UUID account(TestDatabase db) throws Exception {
+        UUID account = UUID.randomUUID();
+        try (Connection c = db.connect(); PreparedStatement s = c.prepareStatement("INSERT INTO accounts (account_id, name) VALUES (?, 'a')")) {
+            s.setObject(1, account);
+            s.executeUpdate();
+        }
+        return account;
     }
 
     private static UUID alert(TestDatabase role, UUID account, String type) throws Exception {

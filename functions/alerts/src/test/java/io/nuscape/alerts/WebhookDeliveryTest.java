@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import io.nuscape.alerts.internal.HttpWebhookSender;
+import io.nuscape.webhooksender.HttpWebhookSender;
 import io.nuscape.core.Json;
 import io.nuscape.core.Settings;
 import io.nuscape.core.StructuredLog;
@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -302,8 +303,8 @@ class WebhookDeliveryTest {
             register(account, URI.create("http://127.0.0.1:" + big.getAddress().getPort() + "/big"), "limit.warning");
             alert(account, "limit.warning", Instant.now());
             long started = System.nanoTime();
-            assertEquals(1, deliverer(new MovableClock(Instant.now()), Duration.ofSeconds(2)).run(10).delivered());
-            assertTrue((System.nanoTime() - started) / 1_000_000 < 2_000, "the answer's body was not read");
+            assertEquals(1, deliverer(new MovableClock(Instant.now()), Duration.ofSeconds(10)).run(10).delivered());
+            assertTrue((System.nanoTime() - started) / 1_000_000 < 5_000, "the answer's body (4 GiB) was not read");
         } finally {
             big.stop(0);
         }
@@ -351,9 +352,24 @@ class WebhookDeliveryTest {
     @Test
     void productionRefusesPrivateAndLoopbackReceivers() throws Exception {
         for (String address : List.of("127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
-                "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "2002:a00:1::", "224.0.0.1", "255.255.255.255")) {
+                "::1", "fd00::1", "fe80::1", "64:ff9b::a00:1", "2002:a00:1::", "224.0.0.1", "255.255.255.255", "2130706433")) {
             assertFalse(ReceiverGuard.isPublic(InetAddress.getByName(address)), address);
         }
+        // The JDK reads "0177.0.0.1" as 177.0.0.1 (decimal), and the HTTP client connects with that same reading:
+        // the address checked is the address connected to.
+        assertEquals("177.0.0.1", InetAddress.getByName("0177.0.0.1").getHostAddress());
+        // An IPv4-mapped IPv6 address as such (InetAddress.getByName would turn it into IPv4 first).
+        byte[] mapped = new byte[16];
+        mapped[10] = (byte) 0xff;
+        mapped[11] = (byte) 0xff;
+        mapped[12] = 10;
+        mapped[15] = 1;
+        assertFalse(ReceiverGuard.isPublic(java.net.Inet6Address.getByAddress(null, mapped, null)), "::ffff:10.0.0.1");
+        mapped[12] = 8;
+        mapped[13] = 8;
+        mapped[14] = 8;
+        mapped[15] = 8;
+        assertTrue(ReceiverGuard.isPublic(java.net.Inet6Address.getByAddress(null, mapped, null)), "::ffff:8.8.8.8");
         for (String address : List.of("8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8")) {
             assertTrue(ReceiverGuard.isPublic(InetAddress.getByName(address)), address);
         }
@@ -370,9 +386,70 @@ class WebhookDeliveryTest {
                     new MovableClock(Instant.now()), new SplittableRandom(1), QUIET);
             assertEquals(1, d.run(10).retrying());
             Delivery refused = log(account, webhookOf(account)).get(0);
-            assertTrue(refused.lastError().startsWith("refused: the host localhost resolves to a non-public address"), refused.lastError());
+            assertEquals("refused: the host must resolve, within 2 s, to public internet addresses only", refused.lastError(),
+                    "the same words whatever the address: the log must not map the service's network");
             assertEquals(0, local.received.size(), "nothing reached the loopback receiver");
         }
+    }
+
+    /** An alert now (to the microsecond, as Postgres keeps it) with one delivery queued to a receiver nobody runs. */
+    static Instant queued(UUID account) throws Exception {
+        register(account, URI.create("http://127.0.0.1:9/never"), "limit.warning");
+        Instant start = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        alert(account, "limit.warning", start);
+        return start;
+    }
+
+    /**
+     * A deliverer that dies mid-post leaves its claim to lapse: the delivery is due again after the lease, and
+     * the dead one's attempt, should it still finish, is not recorded over the new claim's.
+     */
+    @Test
+    void aLapsedClaimIsDueAgainAndALateAttemptIsNotRecorded() throws Exception {
+        UUID account = account();
+        Instant start = queued(account);
+        PostgresWebhookStore store = new PostgresWebhookStore(alertsRole);
+        List<io.nuscape.core.webhook.DueDelivery> first = store.claimDue(start, 10, WebhookDeliverer.LEASE, start.minus(Duration.ofHours(24)));
+        assertEquals(1, first.size());
+        assertEquals(List.of(), store.claimDue(start.plusSeconds(60), 10, WebhookDeliverer.LEASE, start.minus(Duration.ofHours(24))),
+                "held while its lease runs");
+        Instant later = start.plus(WebhookDeliverer.LEASE).plusSeconds(1);
+        List<io.nuscape.core.webhook.DueDelivery> second = store.claimDue(later, 10, WebhookDeliverer.LEASE, later.minus(Duration.ofHours(24)));
+        assertEquals(1, second.size(), "due again once the lease lapsed");
+        store.recordAttempt(second.get(0), later, 200, null, true, Optional.empty());
+        store.recordAttempt(first.get(0), later.plusSeconds(1), 500, "answered 500", false, Optional.of(later.plusSeconds(60)));
+        Delivery d = log(account, webhookOf(account)).get(0);
+        assertEquals("delivered", d.status(), "the late attempt of the lapsed claim changed nothing");
+        assertEquals(1, d.attempts());
+        assertEquals(200, d.lastStatus());
+    }
+
+    /** A delivery whose attempts never finish (its deliverer killed every time) still fails 24 h after its alert. */
+    @Test
+    void aDeliveryWithoutAFinishedAttemptStillEndsAfterADay() throws Exception {
+        UUID account = account();
+        Instant start = queued(account);
+        PostgresWebhookStore store = new PostgresWebhookStore(alertsRole);
+        Instant t = start;
+        while (t.isBefore(start.plus(Duration.ofHours(25)))) {
+            store.claimDue(t, 10, WebhookDeliverer.LEASE, t.minus(Duration.ofHours(24))); // claimed, never recorded
+            t = t.plus(WebhookDeliverer.LEASE).plusSeconds(1);
+        }
+        Delivery d = log(account, webhookOf(account)).get(0);
+        assertEquals("failed", d.status());
+        assertEquals(0, d.attempts());
+        assertEquals("no attempt finished (gave up: 24 h passed)", d.lastError());
+    }
+
+    @Test
+    void anAccountHasAtMostTwentyWebhooks() throws Exception {
+        UUID account = account();
+        for (int i = 0; i < io.nuscape.core.webhook.Webhook.MAX_PER_ACCOUNT; i++) {
+            register(account, URI.create("https://93.184.215.14/h" + i), "limit.warning");
+        }
+        io.nuscape.core.ApiException e = org.junit.jupiter.api.Assertions.assertThrows(io.nuscape.core.ApiException.class,
+                () -> register(account, URI.create("https://93.184.215.14/one-more"), "limit.warning"));
+        assertEquals(409, e.error().status());
     }
 
     /** The handler's rounds, with the settings a deployment gives it, deliver through the alerts role. */

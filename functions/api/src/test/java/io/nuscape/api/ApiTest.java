@@ -294,10 +294,12 @@ class ApiTest {
         String admin = token(account, Scope.ADMIN);
         for (String[] bad : new String[][] {
             {"{\"url\":\"http://93.184.215.14/hook\",\"events\":[\"limit.warning\"]}", "https"},
-            {"{\"url\":\"https://127.0.0.1/hook\",\"events\":[\"limit.warning\"]}", "non-public address"},
-            {"{\"url\":\"https://169.254.169.254/latest/meta-data\",\"events\":[\"limit.warning\"]}", "non-public address"},
-            {"{\"url\":\"https://10.0.0.7/hook\",\"events\":[\"limit.warning\"]}", "non-public address"},
-            {"{\"url\":\"https://[::1]/hook\",\"events\":[\"limit.warning\"]}", "non-public address"},
+            {"{\"url\":\"https://127.0.0.1/hook\",\"events\":[\"limit.warning\"]}", "public internet addresses only"},
+            {"{\"url\":\"https://169.254.169.254/latest/meta-data\",\"events\":[\"limit.warning\"]}", "public internet addresses only"},
+            {"{\"url\":\"https://10.0.0.7/hook\",\"events\":[\"limit.warning\"]}", "public internet addresses only"},
+            {"{\"url\":\"https://[::1]/hook\",\"events\":[\"limit.warning\"]}", "public internet addresses only"},
+            {"{\"url\":\"https://2130706433/hook\",\"events\":[\"limit.warning\"]}", "public internet addresses only"},
+            {"{\"url\":\"https://no-such-host.invalid/hook\",\"events\":[\"limit.warning\"]}", "public internet addresses only"},
             {"{\"url\":\"https://user:pw@93.184.215.14/hook\",\"events\":[\"limit.warning\"]}", "user name"},
             {"{\"url\":\"https://93.184.215.14/hook\",\"events\":[]}", "events"},
             {"{\"url\":\"https://93.184.215.14/hook\",\"events\":[\"limit.sneeze\"]}", "events"},

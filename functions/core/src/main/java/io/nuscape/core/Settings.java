@@ -126,7 +126,8 @@ public record Settings(
                 new io.nuscape.core.webhook.DeliverySettings(
                         r.bool("NUSCAPE_WEBHOOK_ALLOW_PRIVATE", false),
                         java.time.Duration.ofMillis(r.integer("NUSCAPE_WEBHOOK_TIMEOUT_MS", 5000, 100, 60_000)),
-                        r.optional("NUSCAPE_ALERT_BUS_NAME")));
+                        r.optional("NUSCAPE_ALERT_BUS_NAME"),
+                        r.optional("NUSCAPE_WEBHOOK_SENDER_FUNCTION")));
         if (!s.databaseUrl.startsWith("jdbc:postgresql://")) {
             throw new ConfigException("NUSCAPE_DATABASE_URL must be a JDBC URL starting with jdbc:postgresql://");
         }

@@ -125,7 +125,8 @@ class QuotaTest {
             StreamDrainer drainer = f.drainer("c", SOON);
             drainer.cycle(0);
             drainer.cycle(0);
-            assertEquals(List.of("quota.exceeded 2026-10-01 50"), alerts(f, account));
+            assertEquals(List.of("quota.exceeded 2026-10-01 50", "quota.warning 2026-10-01 50"), alerts(f, account),
+                    "past 80 % as well, never said before");
             assertEquals(0, f.stream.stats(0).pending());
             assertEquals(50, metered(f, account, "2026-10"), "the flag counts nothing");
             f.assertExactTotals();

@@ -25,10 +25,8 @@ public final class PostgresAlertStore implements AlertStore {
             INSERT INTO alerts (alert_id, account_id, limit_id, type, day, threshold_ms, raised_at, details)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
             ON CONFLICT (limit_id, type, day, threshold_ms) WHERE limit_id IS NOT NULL DO NOTHING""";
-    private static final String RECORD_QUOTA = """
-            INSERT INTO alerts (alert_id, account_id, limit_id, type, day, threshold_ms, raised_at, details)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
-            ON CONFLICT (account_id, type, day) WHERE type IN ('quota.warning', 'quota.exceeded') DO NOTHING""";
+    /** V13's function: the drainer may record quota alerts and nothing else. */
+    private static final String RECORD_QUOTA = "SELECT record_quota_alert(?, ?, ?, ?, ?, ?::jsonb)";
     private static final String MARK = """
             INSERT INTO limit_marks (device_id, day, account_id, marked_at)
             SELECT d, y, a, now() FROM unnest(?::uuid[], ?::date[], ?::uuid[]) AS v(d, y, a)
@@ -97,7 +95,26 @@ public final class PostgresAlertStore implements AlertStore {
      * the crossing): at most one of each type per account and month, however often the entry is drained.
      */
     static List<Alert> recordQuota(java.sql.Connection c, List<Alert> alerts) throws SQLException {
-        return alerts.isEmpty() ? List.of() : record(c, RECORD_QUOTA, alerts);
+        List<Alert> recorded = new ArrayList<>();
+        if (alerts.isEmpty()) {
+            return recorded;
+        }
+        try (PreparedStatement s = c.prepareStatement(RECORD_QUOTA)) {
+            for (Alert a : alerts) {
+                s.setObject(1, a.alertId());
+                s.setObject(2, a.accountId());
+                s.setString(3, a.type());
+                s.setObject(4, a.day());
+                s.setTimestamp(5, Timestamp.from(a.raisedAt()));
+                s.setString(6, Json.write(a.details()));
+                try (ResultSet rs = s.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        recorded.add(a);
+                    }
+                }
+            }
+        }
+        return recorded;
     }
 
     /** A checked failure of the work, carried out of the transaction (which then rolls back). */
@@ -109,7 +126,8 @@ public final class PostgresAlertStore implements AlertStore {
 
     private static final String UNPUBLISHED = """
             SELECT alert_id, account_id, limit_id, type, day, threshold_ms, raised_at, details FROM alerts
-            WHERE published_at IS NULL ORDER BY raised_at LIMIT ? FOR UPDATE SKIP LOCKED""";
+            WHERE published_at IS NULL AND raised_at > now() - interval '24 hours'
+            ORDER BY raised_at LIMIT ? FOR UPDATE SKIP LOCKED""";
 
     @Override
     public int publishPending(int max, io.nuscape.core.limit.AlertBus bus) throws Exception {

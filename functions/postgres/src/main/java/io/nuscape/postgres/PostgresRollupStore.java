@@ -128,7 +128,7 @@ public final class PostgresRollupStore implements RollupStore, AutoCloseable {
             // devices wait for each other only here, at the end of their transactions, and never in a cycle.
             meter(c, fresh);
             List<Alert> quotaAlerts = new ArrayList<>();
-            quotaCrossings.stream().sorted(Comparator.comparing(QuotaCrossing::accountId))
+            quotaCrossings.stream().sorted(Comparator.comparing(QuotaCrossing::accountId).thenComparing(q -> String.join(",", q.types())))
                     .forEach(q -> quotaAlerts.addAll(q.alerts(clock.instant())));
             PostgresAlertStore.recordQuota(c, quotaAlerts);
             c.commit();

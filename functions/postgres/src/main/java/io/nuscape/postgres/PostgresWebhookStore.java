@@ -37,12 +37,16 @@ public final class PostgresWebhookStore implements WebhookStore {
      * as not due until the lease ends.
      */
     private static final String CLAIM = """
-            UPDATE webhook_deliveries d SET next_attempt_at = ?
+            UPDATE webhook_deliveries d SET next_attempt_at = ?, claim_id = gen_random_uuid()
             FROM (SELECT delivery_id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
                   ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED) due, webhooks w, alerts a
             WHERE d.delivery_id = due.delivery_id AND w.webhook_id = d.webhook_id AND a.alert_id = d.alert_id
             RETURNING d.delivery_id, d.webhook_id, w.url, w.secret, d.attempts, d.created_at,
-                      a.alert_id, a.account_id, a.limit_id, a.type, a.day, a.threshold_ms, a.raised_at, a.details""";
+                      a.alert_id, a.account_id, a.limit_id, a.type, a.day, a.threshold_ms, a.raised_at, a.details, d.claim_id""";
+    private static final String GIVE_UP = """
+            UPDATE webhook_deliveries SET status = 'failed', completed_at = ?, claim_id = NULL,
+                   last_error = coalesce(last_error, 'no attempt finished') || ' (gave up: 24 h passed)'
+            WHERE status = 'pending' AND created_at < ?""";
 
     private final ConnectionPool pool;
 
@@ -127,8 +131,13 @@ public final class PostgresWebhookStore implements WebhookStore {
     }
 
     @Override
-    public List<DueDelivery> claimDue(Instant now, int max, Duration lease) throws SQLException {
+    public List<DueDelivery> claimDue(Instant now, int max, Duration lease, Instant giveUpBefore) throws SQLException {
         return Transaction.run(pool, c -> {
+            try (PreparedStatement s = c.prepareStatement(GIVE_UP)) {
+                s.setTimestamp(1, Timestamp.from(now));
+                s.setTimestamp(2, Timestamp.from(giveUpBefore));
+                s.executeUpdate();
+            }
             List<DueDelivery> out = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement(CLAIM)) {
                 s.setTimestamp(1, Timestamp.from(now.plus(lease)));
@@ -139,7 +148,8 @@ public final class PostgresWebhookStore implements WebhookStore {
                         Map<String, Object> details = PostgresAlertStore.details(rs.getString(14));
                         Alert alert = new Alert(rs.getObject(7, UUID.class), rs.getObject(8, UUID.class), rs.getObject(9, UUID.class),
                                 rs.getString(10), rs.getObject(11, LocalDate.class), rs.getLong(12), instant(rs, 13), details);
-                        out.add(new DueDelivery(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), URI.create(rs.getString(3)),
+                        out.add(new DueDelivery(rs.getObject(1, UUID.class), rs.getObject(15, UUID.class), rs.getObject(2, UUID.class),
+                                URI.create(rs.getString(3)),
                                 rs.getString(4), alert, rs.getInt(5), instant(rs, 6)));
                     }
                 }
@@ -149,19 +159,21 @@ public final class PostgresWebhookStore implements WebhookStore {
     }
 
     @Override
-    public void recordAttempt(UUID deliveryId, Instant at, Integer httpStatus, String error, boolean succeeded, Optional<Instant> next)
+    public void recordAttempt(DueDelivery claimed, Instant at, Integer httpStatus, String error, boolean succeeded, Optional<Instant> next)
             throws SQLException {
         String status = succeeded ? "delivered" : next.isPresent() ? "pending" : "failed";
         try (ConnectionPool.Lease l = pool.borrow(); PreparedStatement s = l.connection().prepareStatement(
                 "UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?, status = ?,"
-                        + " next_attempt_at = coalesce(?, next_attempt_at), completed_at = ? WHERE delivery_id = ?")) {
+                        + " next_attempt_at = coalesce(?, next_attempt_at), completed_at = ?, claim_id = NULL"
+                        + " WHERE delivery_id = ? AND claim_id = ? AND status = 'pending'")) {
             s.setTimestamp(1, Timestamp.from(at));
             s.setObject(2, httpStatus, java.sql.Types.INTEGER);
             s.setString(3, error);
             s.setString(4, status);
             s.setTimestamp(5, next.map(Timestamp::from).orElse(null));
             s.setTimestamp(6, status.equals("pending") ? null : Timestamp.from(at));
-            s.setObject(7, deliveryId);
+            s.setObject(7, claimed.deliveryId());
+            s.setObject(8, claimed.claimId());
             s.executeUpdate();
         }
     }

@@ -83,6 +83,13 @@ class RolesTest {
         LocalDate far = LocalDate.now(ZoneOffset.UTC).plusDays(60);
         assertTrue(new Migrator(drainer).ensurePartitions(far, far) > 0, "partitions made through the SECURITY DEFINER function");
         forbidden("nuscape_drainer",
+                // Quota alerts only, through V13's function: a forged limit alert would go out to customers' webhooks.
+                "INSERT INTO alerts (alert_id, account_id, type, day, raised_at, details) VALUES (gen_random_uuid(), " + uuid()
+                        + ", 'limit.exceeded', current_date, now(), '{}')",
+                "SELECT * FROM alerts",
+                "SELECT * FROM webhooks",
+                "SELECT * FROM webhook_deliveries",
+                "UPDATE metering SET account_id = gen_random_uuid()",
                 "SELECT * FROM users",
                 "SELECT * FROM profiles",
                 "SELECT * FROM limits",
@@ -120,6 +127,13 @@ class RolesTest {
                 Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS), 0, 5760)));
         pool.close();
         forbidden("nuscape_api",
+                // The API shows a webhook's secret once, when it makes it; it never reads one back.
+                "SELECT secret FROM webhooks",
+                "UPDATE webhooks SET url = 'https://elsewhere.example/'",
+                "UPDATE webhook_deliveries SET status = 'delivered'",
+                "INSERT INTO alerts (alert_id, account_id, type, day, raised_at, details) VALUES (gen_random_uuid(), " + uuid()
+                        + ", 'limit.exceeded', current_date, now(), '{}')",
+                "SELECT record_quota_alert(gen_random_uuid(), gen_random_uuid(), 'quota.warning', date_trunc('month', now())::date, now(), '{}')",
                 // A device or profile never moves to another account; rules are replaced, never edited in place.
                 "UPDATE devices SET account_id = gen_random_uuid()",
                 "UPDATE profiles SET account_id = gen_random_uuid()",
@@ -251,6 +265,10 @@ class RolesTest {
             new PostgresLimitStore(evaluator).limitsTouching(account, List.of(device));
         }
         forbidden("nuscape_alerts",
+                "UPDATE webhooks SET url = 'https://elsewhere.example/'",
+                "DELETE FROM webhook_deliveries",
+                "UPDATE webhook_deliveries SET webhook_id = gen_random_uuid()",
+                "SELECT * FROM metering",
                 "SELECT * FROM users",
                 "SELECT name FROM devices",
                 "UPDATE limits SET daily_ms = 1",

@@ -58,10 +58,14 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 if accepted > 0 and quota and account[5] == 'hard' and used >= quota then
   redis.call('HINCRBY', KEYS[6], 'requests_quota_refused', 1)
   if not string.find(flagged, 'x', 1, true) then
-    redis.call('HSET', KEYS[4], 'qa:' .. month, flagged .. 'x')
+    local types = 'quota.exceeded'
+    if not string.find(flagged, 'w', 1, true) then
+      types = 'quota.warning,quota.exceeded' -- past 80 % too, never said
+    end
+    redis.call('HSET', KEYS[4], 'qa:' .. month, 'wx')
     redis.call('XADD', KEYS[1], '*', 'v', '1', 'acct', ARGV[11], 'dev', ARGV[12], 'batch', '', 'gen', ARGV[1],
       'recv', ARGV[17], 'n', '0', 'events', ARGV[21],
-      'quota', 'quota.exceeded|' .. month .. '|' .. used .. '|' .. quota .. '|hard')
+      'quota', types .. '|' .. month .. '|' .. used .. '|' .. quota .. '|hard')
   end
   return {'quota', ARGV[19]}
 end

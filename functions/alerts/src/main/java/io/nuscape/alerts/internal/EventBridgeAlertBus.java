@@ -23,7 +23,8 @@ import software.amazon.awssdk.services.eventbridge.model.PutEventsResultEntry;
 /**
  * {@link AlertBus} on an EventBridge bus: one event per alert, source {@code nuscape.alerts}, detail-type the
  * alert's type, detail the same JSON a webhook receives; at most 10 per PutEvents call (EventBridge's limit).
- * Entries EventBridge did not take (its answer lists them) stay unpublished and are tried again.
+ * Entries EventBridge did not take (its answer lists them), and those of a call that failed after earlier
+ * calls succeeded, stay unpublished and are tried again; the alerts of calls that succeeded are marked.
  */
 public final class EventBridgeAlertBus implements AlertBus, AutoCloseable {
     public static final String SOURCE = "nuscape.alerts";
@@ -59,7 +60,15 @@ public final class EventBridgeAlertBus implements AlertBus, AutoCloseable {
                         .detail(new String(WebhookDeliverer.body(a), StandardCharsets.UTF_8))
                         .build());
             }
-            PutEventsResponse answer = client.putEvents(PutEventsRequest.builder().entries(entries).build());
+            PutEventsResponse answer;
+            try {
+                answer = client.putEvents(PutEventsRequest.builder().entries(entries).build());
+            } catch (RuntimeException e) {
+                if (taken.isEmpty()) {
+                    throw e;
+                }
+                return taken; // what earlier calls put is marked; the rest goes next round
+            }
             List<PutEventsResultEntry> results = answer.entries();
             for (int i = 0; i < part.size(); i++) {
                 // Results come in the entries' order; one without an event id failed (its error code says why).

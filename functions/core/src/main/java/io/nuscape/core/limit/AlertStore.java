@@ -20,7 +20,8 @@ public interface AlertStore {
 
     /**
      * Publishes up to {@code max} alerts not yet published, oldest first, in one transaction that holds them
-     * (two publishers never take the same ones) and marks those the bus took; returns how many it took.
+     * (two publishers never take the same ones) and marks those the bus took; returns how many it took. An
+     * alert the bus keeps refusing is tried for 24 h, then left: it cannot hold up the alerts behind it.
      */
     int publishPending(int max, AlertBus bus) throws Exception;
 

@@ -14,8 +14,9 @@ import java.util.Optional;
  * service's own network: https only, and every address the host resolves to must be public (not loopback,
  * private, link-local such as the instance metadata address, carrier-grade NAT, multicast or reserved, nor
  * such an address inside IPv6). The check runs when the webhook is registered and again before every delivery,
- * since a name can be pointed elsewhere later; over https a name re-pointed between the check and the connection
- * still fails the certificate check at an internal service. The local stack allows http and loopback.
+ * since a name can be pointed elsewhere later. On AWS the posts are made outside the VPC (WebhookSenderFunction),
+ * whose every name lookup goes through the alerts module's {@code GuardedResolver}, so the address connected to is one this guard
+ * checked. The local stack allows http and loopback.
  */
 public record ReceiverGuard(boolean allowPrivate) {
     public static final ReceiverGuard PRODUCTION = new ReceiverGuard(false);
@@ -39,26 +40,46 @@ public record ReceiverGuard(boolean allowPrivate) {
         return Optional.empty();
     }
 
-    /** The host's addresses, all allowed; throws {@link Refused} naming why not. */
+    /** How long a name may take to resolve: a slow name server must not hold up a delivery round or an API call. */
+    public static final java.time.Duration LOOKUP_TIMEOUT = java.time.Duration.ofSeconds(2);
+
+    /**
+     * The host's addresses, all allowed; throws {@link Refused} otherwise. The reason never names an address
+     * and is the same whether the name does not resolve or resolves to a non-public address: a tenant must not
+     * learn from it which names exist inside the service's network.
+     */
     public List<InetAddress> resolve(URI url) throws Refused {
         Optional<String> wrong = checkUrl(url);
         if (wrong.isPresent()) {
             throw new Refused("the URL " + wrong.get());
         }
-        InetAddress[] all;
-        try {
-            all = InetAddress.getAllByName(url.getHost());
-        } catch (UnknownHostException e) {
-            throw new Refused("the host " + url.getHost() + " does not resolve");
-        }
-        if (!allowPrivate) {
-            for (InetAddress a : all) {
-                if (!isPublic(a)) {
-                    throw new Refused("the host " + url.getHost() + " resolves to a non-public address (" + a.getHostAddress() + ")");
-                }
-            }
+        InetAddress[] all = lookup(url.getHost());
+        if (all == null || (!allowPrivate && !java.util.Arrays.stream(all).allMatch(ReceiverGuard::isPublic))) {
+            throw new Refused(NOT_PUBLIC);
         }
         return List.of(all);
+    }
+
+    static final String NOT_PUBLIC = "the host must resolve, within " + LOOKUP_TIMEOUT.toSeconds() + " s, to public internet addresses only";
+
+    /** The name's addresses, or null when it does not resolve in time. */
+    private static InetAddress[] lookup(String host) {
+        java.util.concurrent.CompletableFuture<InetAddress[]> f = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                f.complete(InetAddress.getAllByName(host));
+            } catch (UnknownHostException | RuntimeException e) {
+                f.complete(null);
+            }
+        });
+        try {
+            return f.get(LOOKUP_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     /** A receiver the guard refuses. */

@@ -49,7 +49,8 @@ public final class WebhookDeliverer {
 
     /** Claims up to {@code max} due deliveries and attempts them concurrently. */
     public Report run(int max) throws Exception {
-        List<DueDelivery> due = store.claimDue(clock.instant(), max, LEASE);
+        Instant now = clock.instant();
+        List<DueDelivery> due = store.claimDue(now, max, LEASE, now.minus(schedule.giveUpAfter()));
         if (due.isEmpty()) {
             return new Report(0, 0, 0, 0);
         }
@@ -85,7 +86,7 @@ public final class WebhookDeliverer {
         Instant done = clock.instant();
         int attempts = d.attempts() + 1;
         Optional<Instant> next = answer.succeeded() ? Optional.empty() : schedule.next(attempts, d.createdAt(), done, random);
-        store.recordAttempt(d.deliveryId(), done, answer.status(), answer.succeeded() ? null : error(answer), answer.succeeded(), next);
+        store.recordAttempt(d, done, answer.status(), answer.succeeded() ? null : error(answer), answer.succeeded(), next);
         Outcome outcome = answer.succeeded() ? Outcome.DELIVERED : next.isPresent() ? Outcome.RETRYING : Outcome.FAILED;
         if (outcome != Outcome.DELIVERED) {
             var fields = new LinkedHashMap<String, Object>();

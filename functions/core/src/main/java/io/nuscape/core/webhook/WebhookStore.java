@@ -28,13 +28,18 @@ public interface WebhookStore {
     /** The webhook's latest deliveries, newest first. */
     List<Delivery> deliveries(UUID accountId, UUID webhookId, int limit) throws Exception;
 
-    /** Claims up to {@code max} deliveries due at {@code now} for {@code lease}; none is claimed by two callers. */
-    List<DueDelivery> claimDue(Instant now, int max, Duration lease) throws Exception;
+    /**
+     * Claims up to {@code max} deliveries due at {@code now} for {@code lease}; none is claimed by two callers.
+     * Pending deliveries made before {@code giveUpBefore} are failed first, attempts or not: a delivery whose
+     * attempts never finished (a deliverer killed mid-post, again and again) still ends.
+     */
+    List<DueDelivery> claimDue(Instant now, int max, Duration lease, Instant giveUpBefore) throws Exception;
 
     /**
-     * Records an attempt: {@code httpStatus} (null when no answer came) and {@code error} (null on success);
+     * Records the attempt of a claim, unless the claim lapsed and the delivery was claimed again or ended
+     * meanwhile (the later claim's outcome stands): {@code httpStatus} (null when no answer came) and {@code error} (null on success);
      * {@code next} is when to try again, or empty when the delivery is done: delivered if it succeeded, else failed.
      */
-    void recordAttempt(UUID deliveryId, Instant at, Integer httpStatus, String error, boolean succeeded, Optional<Instant> next)
+    void recordAttempt(DueDelivery claimed, Instant at, Integer httpStatus, String error, boolean succeeded, Optional<Instant> next)
             throws Exception;
 }

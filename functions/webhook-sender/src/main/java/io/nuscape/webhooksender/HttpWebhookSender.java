@@ -1,4 +1,4 @@
-package io.nuscape.alerts.internal;
+package io.nuscape.webhooksender;
 
 import io.nuscape.core.webhook.ReceiverGuard;
 import io.nuscape.core.webhook.WebhookSender;
@@ -41,7 +41,7 @@ public final class HttpWebhookSender implements WebhookSender {
         try {
             guard.resolve(url);
         } catch (ReceiverGuard.Refused e) {
-            return new Answer(null, "refused: " + e.getMessage());
+            return new Answer(null, "refused: " + e.getMessage()); // fixed texts, never an address
         }
         HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout).POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
@@ -55,17 +55,31 @@ public final class HttpWebhookSender implements WebhookSender {
             sent.cancel(true);
             return new Answer(null, "no answer within " + timeout.toMillis() + " ms");
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (cause instanceof java.net.http.HttpTimeoutException) {
-                return new Answer(null, "no answer within " + timeout.toMillis() + " ms");
-            }
-            return new Answer(null, cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+            return new Answer(null, category(e.getCause() == null ? e : e.getCause()));
         } catch (InterruptedException e) {
             sent.cancel(true);
             Thread.currentThread().interrupt();
             return new Answer(null, "interrupted");
         } catch (java.io.IOException e) {
-            return new Answer(null, e.getClass().getSimpleName() + ": " + e.getMessage());
+            return new Answer(null, "exchange failed");
         }
+    }
+
+    /**
+     * What went wrong, in a few fixed words: the delivery log is shown to the tenant, and the details of a
+     * failure (which refusal, which TLS alert) would tell them about the network the post went through.
+     */
+    private String category(Throwable cause) {
+        if (cause instanceof java.net.http.HttpConnectTimeoutException || cause instanceof java.net.ConnectException
+                || cause instanceof java.net.UnknownHostException) {
+            return "connection failed";
+        }
+        if (cause instanceof java.net.http.HttpTimeoutException) {
+            return "no answer within " + timeout.toMillis() + " ms";
+        }
+        if (cause instanceof javax.net.ssl.SSLException) {
+            return "TLS handshake failed";
+        }
+        return "exchange failed";
     }
 }
