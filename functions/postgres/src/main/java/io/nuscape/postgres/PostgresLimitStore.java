@@ -180,25 +180,42 @@ public final class PostgresLimitStore implements LimitStore {
         });
     }
 
+    /**
+     * The limits on the marked devices, and on the profiles those devices are in now (a revoked or erased device
+     * counts for no profile), in one statement for every account: each device only with its own account.
+     */
+    private static final String TOUCHING = "SELECT " + COLUMNS + " FROM limits WHERE (account_id, device_id) IN (SELECT * FROM unnest(?::uuid[], ?::uuid[]))"
+            + " UNION SELECT " + COLUMNS + " FROM limits WHERE (account_id, profile_id) IN (SELECT d.account_id, d.profile_id FROM devices d"
+            + " JOIN unnest(?::uuid[], ?::uuid[]) AS m(a, dv) ON d.device_id = m.dv AND d.account_id = m.a"
+            + " WHERE d.profile_id IS NOT NULL AND d.revoked_at IS NULL AND d.erased_at IS NULL)"
+            + " ORDER BY created_at, limit_id";
+
     @Override
-    public List<Limit> limitsTouching(UUID accountId, java.util.Collection<UUID> devices) throws SQLException {
-        try (ConnectionPool.Lease l = pool.borrow();
-             PreparedStatement s = l.connection().prepareStatement("SELECT " + COLUMNS + " FROM limits WHERE account_id = ? AND (device_id = ANY(?)"
-                     + " OR profile_id IN (SELECT profile_id FROM devices WHERE account_id = ? AND device_id = ANY(?) AND profile_id IS NOT NULL"
-                     + " AND revoked_at IS NULL AND erased_at IS NULL)) ORDER BY created_at, limit_id")) {
-            java.sql.Array ids = l.connection().createArrayOf("uuid", devices.toArray());
-            s.setObject(1, accountId);
-            s.setArray(2, ids);
-            s.setObject(3, accountId);
-            s.setArray(4, ids);
-            List<Limit> out = new ArrayList<>();
+    public List<Limit> limitsTouching(java.util.Map<UUID, ? extends java.util.Collection<UUID>> devicesByAccount) throws SQLException {
+        List<UUID> accounts = new ArrayList<>();
+        List<UUID> devices = new ArrayList<>();
+        devicesByAccount.forEach((account, ds) -> ds.forEach(d -> {
+            accounts.add(account);
+            devices.add(d);
+        }));
+        List<Limit> out = new ArrayList<>();
+        if (devices.isEmpty()) {
+            return out;
+        }
+        try (ConnectionPool.Lease l = pool.borrow(); PreparedStatement s = l.connection().prepareStatement(TOUCHING)) {
+            java.sql.Array a = l.connection().createArrayOf("uuid", accounts.toArray());
+            java.sql.Array d = l.connection().createArrayOf("uuid", devices.toArray());
+            s.setArray(1, a);
+            s.setArray(2, d);
+            s.setArray(3, a);
+            s.setArray(4, d);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     out.add(limit(rs));
                 }
             }
-            return out;
         }
+        return out;
     }
 
     private static final String MARK_TODAY = """

@@ -33,6 +33,49 @@ public final class PostgresUsageReader implements UsageReader {
     }
 
     @Override
+    public long[] keyDurations(List<KeyDurationAsk> asks) throws SQLException {
+        long[] out = new long[asks.size()];
+        java.util.Map<io.nuscape.core.rollup.Granularity, List<Integer>> byTable = new java.util.EnumMap<>(io.nuscape.core.rollup.Granularity.class);
+        for (int i = 0; i < asks.size(); i++) {
+            byTable.computeIfAbsent(asks.get(i).granularity(), g -> new ArrayList<>()).add(i);
+        }
+        for (var e : byTable.entrySet()) {
+            // One row per (ask, device): each an index range of the account and the day, the key and device matched in it.
+            List<Integer> ids = new ArrayList<>();
+            List<UUID> accounts = new ArrayList<>();
+            List<UUID> devices = new ArrayList<>();
+            List<String> kinds = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
+            List<Long> froms = new ArrayList<>();
+            List<Long> tos = new ArrayList<>();
+            for (int i : e.getValue()) {
+                KeyDurationAsk a = asks.get(i);
+                for (UUID d : a.devices()) {
+                    ids.add(i);
+                    accounts.add(a.accountId());
+                    devices.add(d);
+                    kinds.add(a.kind());
+                    keys.add(a.key());
+                    froms.add(a.from().getEpochSecond());
+                    tos.add(a.to().getEpochSecond());
+                }
+            }
+            String sql = "SELECT v.i, sum(u.duration_ms) FROM unnest(?::int[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])"
+                    + " AS v(i, a, d, k, y, f, t) JOIN " + e.getKey().table() + " u ON u.account_id = v.a AND u.bucket_start >= to_timestamp(v.f)"
+                    + " AND u.bucket_start < to_timestamp(v.t) AND u.kind = v.k AND u.key = v.y AND u.device_id = v.d GROUP BY v.i";
+            List<Object> params = List.of(new IntArray(ids.toArray(Integer[]::new)), new UuidArray(accounts.toArray(UUID[]::new)),
+                    new UuidArray(devices.toArray(UUID[]::new)), new TextArray(kinds.toArray(String[]::new)), new TextArray(keys.toArray(String[]::new)),
+                    new LongArray(froms.toArray(Long[]::new)), new LongArray(tos.toArray(Long[]::new)));
+            try (ConnectionPool.Lease l = pool.borrow(); PreparedStatement s = prepare(l, sql, params); ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out[rs.getInt(1)] = rs.getLong(2);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
     public List<TopItem> top(UsageQuery q, int limit) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT key, sum(duration_ms) AS d, sum(events) AS e FROM ")
                 .append(q.granularity().table())

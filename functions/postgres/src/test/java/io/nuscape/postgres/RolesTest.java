@@ -262,7 +262,7 @@ class RolesTest {
                         Instant.now(), java.util.Map.of("n", 1)));
             });
             assertEquals(1, recorded.size());
-            new PostgresLimitStore(evaluator).limitsTouching(account, List.of(device));
+            new PostgresLimitStore(evaluator).limitsTouching(java.util.Map.of(account, List.of(device)));
         }
         forbidden("nuscape_alerts",
                 "UPDATE webhooks SET url = 'https://elsewhere.example/'",

@@ -46,18 +46,23 @@ public final class LimitAlerts {
         for (LimitMark m : marks) {
             byAccount.computeIfAbsent(m.accountId(), a -> new LinkedHashMap<>()).computeIfAbsent(m.deviceId(), d -> new TreeSet<>()).add(m.utcDay());
         }
-        List<Alert> out = new ArrayList<>();
-        for (var account : byAccount.entrySet()) {
-            Map<UUID, Set<LocalDate>> daysByDevice = account.getValue();
-            for (Limit limit : limits.limitsTouching(account.getKey(), daysByDevice.keySet())) {
-                Set<LocalDate> utcDays = new HashSet<>();
-                for (UUID device : devicesOf(limit)) {
-                    utcDays.addAll(daysByDevice.getOrDefault(device, Set.of()));
-                }
-                for (LocalDate day : localDays(limit, utcDays, now)) {
-                    out.addAll(alertsOf(limit, evaluator.status(limit, day), now));
-                }
+        Map<UUID, Set<UUID>> devicesByAccount = new LinkedHashMap<>();
+        byAccount.forEach((account, days) -> devicesByAccount.put(account, days.keySet()));
+        List<LimitEvaluator.LimitDay> asks = new ArrayList<>();
+        for (Limit limit : limits.limitsTouching(devicesByAccount)) {
+            Map<UUID, Set<LocalDate>> daysByDevice = byAccount.getOrDefault(limit.accountId(), Map.of());
+            Set<LocalDate> utcDays = new HashSet<>();
+            for (UUID device : devicesOf(limit)) {
+                utcDays.addAll(daysByDevice.getOrDefault(device, Set.of()));
             }
+            for (LocalDate day : localDays(limit, utcDays, now)) {
+                asks.add(new LimitEvaluator.LimitDay(limit, day));
+            }
+        }
+        List<Alert> out = new ArrayList<>();
+        List<LimitStatus> statuses = evaluator.statuses(asks);
+        for (int i = 0; i < asks.size(); i++) {
+            out.addAll(alertsOf(asks.get(i).limit(), statuses.get(i), now));
         }
         return out;
     }

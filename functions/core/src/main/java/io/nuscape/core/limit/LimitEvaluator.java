@@ -39,11 +39,53 @@ public final class LimitEvaluator {
         return status(limit, LocalDate.ofInstant(now, limit.zone()));
     }
 
-    /** The limit's status on a day of its zone (23 or 25 hours long across a daylight-saving change). */
-    public LimitStatus status(Limit limit, LocalDate day) throws Exception {
+    /** A limit and a day of its zone. */
+    public record LimitDay(Limit limit, LocalDate day) {
+    }
+
+    /**
+     * The statuses of many limits and days, in the order asked: limits on a key in one read per rollup table
+     * (an evaluator round reaches thousands of them), the others one by one.
+     */
+    public List<LimitStatus> statuses(List<LimitDay> asked) throws Exception {
+        LimitStatus[] out = new LimitStatus[asked.size()];
+        List<UsageReader.KeyDurationAsk> keyAsks = new java.util.ArrayList<>();
+        List<Integer> keyIndexes = new java.util.ArrayList<>();
+        for (int i = 0; i < asked.size(); i++) {
+            LimitDay ld = asked.get(i);
+            if (ld.limit().target() instanceof LimitTarget.Key k) {
+                List<UUID> devices = devices(ld.limit());
+                if (devices.isEmpty()) {
+                    out[i] = LimitStatus.of(ld.limit(), ld.day(), 0);
+                    continue;
+                }
+                Buckets whole = day(ld.limit(), ld.day());
+                keyAsks.add(new UsageReader.KeyDurationAsk(ld.limit().accountId(), devices, k.kind(), k.key(), whole.first(), whole.last(),
+                        whole.coarsestExactRollup()));
+                keyIndexes.add(i);
+            } else {
+                out[i] = status(ld.limit(), ld.day());
+            }
+        }
+        if (!keyAsks.isEmpty()) {
+            long[] used = reader.keyDurations(keyAsks);
+            for (int j = 0; j < used.length; j++) {
+                LimitDay ld = asked.get(keyIndexes.get(j));
+                out[keyIndexes.get(j)] = LimitStatus.of(ld.limit(), ld.day(), used[j]);
+            }
+        }
+        return List.of(out);
+    }
+
+    private static Buckets day(Limit limit, LocalDate day) {
         Instant from = day.atStartOfDay(limit.zone()).toInstant();
         Instant to = day.plusDays(1).atStartOfDay(limit.zone()).toInstant();
-        Buckets whole = Buckets.of(from, to, Step.DAY, limit.zone(), 1);
+        return Buckets.of(from, to, Step.DAY, limit.zone(), 1);
+    }
+
+    /** The limit's status on a day of its zone (23 or 25 hours long across a daylight-saving change). */
+    public LimitStatus status(Limit limit, LocalDate day) throws Exception {
+        Buckets whole = day(limit, day);
         List<UUID> devices = devices(limit);
         long used = 0;
         if (!devices.isEmpty()) {

@@ -27,6 +27,9 @@ public interface LimitStore {
 
     boolean delete(UUID accountId, UUID limitId, Change change) throws Exception;
 
-    /** The account's limits on any of these devices or on a profile any of them is assigned to now. */
-    List<Limit> limitsTouching(UUID accountId, java.util.Collection<UUID> devices) throws Exception;
+    /**
+     * The limits on any of these devices or on a profile any of them is assigned to now, each account's
+     * devices its own ({@code devicesByAccount}); one read whatever the number of accounts.
+     */
+    List<Limit> limitsTouching(java.util.Map<UUID, ? extends java.util.Collection<UUID>> devicesByAccount) throws Exception;
 }

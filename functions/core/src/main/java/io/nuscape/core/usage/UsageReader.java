@@ -37,6 +37,14 @@ public interface UsageReader {
     }
 
     /** A key's totals over the range, with its kind. */
+    /** A key's duration on some of an account's devices over [from, to), from one rollup granularity. */
+    record KeyDurationAsk(UUID accountId, List<UUID> devices, String kind, String key, Instant from, Instant to,
+                          io.nuscape.core.rollup.Granularity granularity) {
+    }
+
+    /** The durations asked, in the order asked: one read per granularity however many are asked (limit evaluation). */
+    long[] keyDurations(List<KeyDurationAsk> asks) throws Exception;
+
     record KeyTotal(String kind, String key, long durationMs, long events) {
     }
 
