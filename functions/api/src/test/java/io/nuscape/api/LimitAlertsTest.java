@@ -204,6 +204,37 @@ class LimitAlertsTest {
         assertEquals(List.of("limit.exceeded 0 2026-11-01"), f.recorded());
     }
 
+    /**
+     * A drain that marks a device while an evaluation of that device's marks runs neither waits for it (the
+     * marks are leased, not locked) nor loses its mark: the round deletes only the marks as it claimed them.
+     */
+    @Test
+    void aDrainDuringAnEvaluationNeitherWaitsNorLosesItsMark() throws Exception {
+        Family f = Family.make("Concurrent drain");
+        f.use(f.phone, "2026-11-01T15:00:00Z", 30);
+        long[] drainMs = new long[1];
+        store.evaluateMarks(100, marks -> {
+            List<Alert> raised = alerts.alertsFor(marks); // 30 of 60 minutes: nothing
+            var drain = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                long t0 = System.nanoTime();
+                try {
+                    f.use(f.phone, "2026-11-01T16:00:00Z", 40);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                drainMs[0] = (System.nanoTime() - t0) / 1_000_000;
+            });
+            drain.get(10, java.util.concurrent.TimeUnit.SECONDS); // before this round commits: it must not wait for it
+            return raised;
+        });
+        assertTrue(drainMs[0] < 5_000, "the drain took " + drainMs[0] + " ms");
+        assertTrue(marksLeft() > 0, "the drain's mark outlived the round that was running when it came");
+        assertEquals(List.of(), f.recorded());
+        alerts.run(100);
+        assertEquals(List.of("limit.exceeded 0 2026-11-01"), f.recorded(), "70 of 60 minutes, raised at the next round");
+        assertEquals(0, marksLeft());
+    }
+
     @Test
     void aLimitLoweredMidDayPastTodaysUseAlertsWithoutWaitingForADrain() throws Exception {
         Family f = Family.make("Lowered");

@@ -16,11 +16,20 @@ import java.util.UUID;
 
 /** {@link AlertStore} on Postgres (V12). */
 public final class PostgresAlertStore implements AlertStore {
-    /** The oldest marks first; a mark another evaluator holds is skipped, not waited for. */
+    /**
+     * The oldest marks no lease holds, leased for {@link #LEASE} (V15): a mark another evaluator is claiming is
+     * skipped, not waited for, and nothing stays locked while the marks are evaluated.
+     */
     private static final String CLAIM = """
-            DELETE FROM limit_marks WHERE (device_id, day) IN (
-                SELECT device_id, day FROM limit_marks ORDER BY marked_at LIMIT ? FOR UPDATE SKIP LOCKED)
-            RETURNING account_id, device_id, day""";
+            UPDATE limit_marks m SET claimed_until = now() + interval '60 seconds'
+            FROM (SELECT device_id, day FROM limit_marks WHERE claimed_until IS NULL OR claimed_until < now()
+                  ORDER BY marked_at LIMIT ? FOR UPDATE SKIP LOCKED) c
+            WHERE m.device_id = c.device_id AND m.day = c.day
+            RETURNING m.account_id, m.device_id, m.day, m.version""";
+    /** The claimed marks not marked again since (a later drain's stay for the next round). */
+    private static final String DONE = """
+            DELETE FROM limit_marks m USING unnest(?::uuid[], ?::date[], ?::bigint[]) AS v(d, y, n)
+            WHERE m.device_id = v.d AND m.day = v.y AND m.version = v.n""";
     private static final String RECORD = """
             INSERT INTO alerts (alert_id, account_id, limit_id, type, day, threshold_ms, raised_at, details)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
@@ -30,7 +39,8 @@ public final class PostgresAlertStore implements AlertStore {
     private static final String MARK = """
             INSERT INTO limit_marks (device_id, day, account_id, marked_at)
             SELECT d, y, a, now() FROM unnest(?::uuid[], ?::date[], ?::uuid[]) AS v(d, y, a)
-            ON CONFLICT (device_id, day) DO UPDATE SET marked_at = EXCLUDED.marked_at""";
+            ON CONFLICT (device_id, day) DO UPDATE SET version = limit_marks.version + 1,
+                claimed_until = NULL""";
 
     private final ConnectionPool pool;
 
@@ -40,32 +50,56 @@ public final class PostgresAlertStore implements AlertStore {
 
     @Override
     public List<Alert> evaluateMarks(int max, MarkWork work) throws Exception {
-        try {
-            return Transaction.run(pool, c -> {
-                List<LimitMark> marks = new ArrayList<>();
-                try (PreparedStatement s = c.prepareStatement(CLAIM)) {
-                    s.setInt(1, max);
-                    try (ResultSet rs = s.executeQuery()) {
-                        while (rs.next()) {
-                            marks.add(new LimitMark(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, java.time.LocalDate.class)));
-                        }
+        List<LimitMark> marks = new ArrayList<>();
+        List<Long> versions = new ArrayList<>();
+        Transaction.run(pool, c -> {
+            try (PreparedStatement s = c.prepareStatement(CLAIM)) {
+                s.setInt(1, max);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        marks.add(new LimitMark(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, java.time.LocalDate.class)));
+                        versions.add(rs.getLong(4));
                     }
                 }
-                if (marks.isEmpty()) {
-                    return List.<Alert>of();
+            }
+            return null;
+        });
+        if (marks.isEmpty()) {
+            return List.of();
+        }
+        List<Alert> raised;
+        try {
+            raised = work.alertsFor(marks);
+        } catch (Exception e) {
+            release(marks, versions); // for the next round; if even that fails, the leases run out
+            throw e;
+        }
+        return Transaction.run(pool, c -> {
+            List<Alert> recorded = record(c, RECORD, raised);
+            try (PreparedStatement s = c.prepareStatement(DONE)) {
+                s.setArray(1, c.createArrayOf("uuid", marks.stream().map(LimitMark::deviceId).toArray()));
+                s.setArray(2, c.createArrayOf("date", marks.stream().map(m -> java.sql.Date.valueOf(m.utcDay())).toArray()));
+                s.setArray(3, c.createArrayOf("bigint", versions.toArray()));
+                s.executeUpdate();
+            }
+            return recorded;
+        });
+    }
+
+    private void release(List<LimitMark> marks, List<Long> versions) {
+        try {
+            Transaction.run(pool, c -> {
+                try (PreparedStatement s = c.prepareStatement("UPDATE limit_marks m SET claimed_until = NULL"
+                        + " FROM unnest(?::uuid[], ?::date[], ?::bigint[]) AS v(d, y, n) WHERE m.device_id = v.d AND m.day = v.y AND m.version = v.n")) {
+                    s.setArray(1, c.createArrayOf("uuid", marks.stream().map(LimitMark::deviceId).toArray()));
+                    s.setArray(2, c.createArrayOf("date", marks.stream().map(m -> java.sql.Date.valueOf(m.utcDay())).toArray()));
+                    s.setArray(3, c.createArrayOf("bigint", versions.toArray()));
+                    s.executeUpdate();
                 }
-                List<Alert> raised;
-                try {
-                    raised = work.alertsFor(marks);
-                } catch (SQLException | RuntimeException e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw new WorkFailed(e);
-                }
-                return record(c, RECORD, raised);
+                return null;
             });
-        } catch (WorkFailed e) {
-            throw (Exception) e.getCause(); // the transaction rolled back: the marks stay for the next run
+        } catch (SQLException ignored) {
+            // the database is what failed: the leases run out and the marks come back then
         }
     }
 

@@ -223,7 +223,8 @@ public final class PostgresLimitStore implements LimitStore {
             SELECT d.device_id, x.day, d.account_id, now() FROM devices d, unnest(?::date[]) AS x(day)
             WHERE d.account_id = ? AND (d.device_id = ? OR d.profile_id = ?) AND d.revoked_at IS NULL AND d.erased_at IS NULL
             ORDER BY d.device_id, x.day
-            ON CONFLICT (device_id, day) DO UPDATE SET marked_at = EXCLUDED.marked_at""";
+            ON CONFLICT (device_id, day) DO UPDATE SET version = limit_marks.version + 1,
+                claimed_until = NULL""";
 
     /**
      * Marks the limit's devices on the UTC days its zone's today covers: a limit made or lowered past today's use

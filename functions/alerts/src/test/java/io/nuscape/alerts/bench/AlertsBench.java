@@ -27,7 +27,7 @@ import io.nuscape.redis.RedisEventStream;
 import io.nuscape.redis.StreamKeys;
 import io.nuscape.testkit.Enrollment;
 import io.nuscape.testkit.TestDatabase;
-import io.nuscape.testkit.TestPostgres;
+import io.nuscape.testkit.DurablePostgres;
 import io.nuscape.testkit.TestRedis;
 import io.nuscape.webhooksender.HttpWebhookSender;
 import java.net.InetAddress;
@@ -79,7 +79,12 @@ public final class AlertsBench {
                 + " %d s: each device sends every %d ms, %d batches%n", accounts, devices, eventsPerSecond, batchesPerSecond,
                 EVENTS_PER_BATCH, seconds, periodMs, batchesPerDevice);
 
-        TestDatabase db = TestPostgres.newDatabase("alertsbench");
+        // Durable, as every benchmark's Postgres (README "Benchmarks"): each recorded alert is a real commit.
+        DurablePostgres pg = DurablePostgres.start(Map.of("shared_buffers", "512MB", "max_wal_size", "4GB"));
+        TestDatabase db = new TestDatabase(pg.jdbcUrl(), "postgres", "postgres");
+        try (Connection c = db.connect()) {
+            System.out.println("bench alerts: postgres as it reports: " + DurablePostgres.durability(c));
+        }
         new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).migrate();
         Random rnd = new Random(42);
         UUID[] accountIds = new UUID[accounts];
@@ -267,6 +272,7 @@ public final class AlertsBench {
                 latencies.length, p50, max, unexpected, alertSummary[0]);
         System.out.printf("floor: a signed post straight to the same receiver, p95 %.2f ms; ratio %.0f%n", floorP95, p95 / Math.max(0.001, floorP95));
         System.out.printf("alerts: p95_crossing_to_delivery_ms=%d missed=%d duplicated=%d%n", p95, missed, duplicated);
+        pg.close();
         System.exit(missed == 0 && p95 >= 0 ? 0 : 1);
     }
 

@@ -3,10 +3,11 @@ package io.nuscape.core.limit;
 import java.util.List;
 
 /**
- * Marks and alerts. {@link #evaluateMarks} is one transaction: claim marks no other evaluator holds, let
- * the work say which alerts they raise, record those not recorded before and delete the marks. A crash
- * before the commit leaves the marks for the next run; an alert recorded twice is recorded once. The
- * Postgres adapter lives in {@code nuscape-postgres}.
+ * Marks and alerts. {@link #evaluateMarks} leases marks no other evaluator holds (a short transaction: drains
+ * marking the same devices never wait for an evaluation), lets the work say which alerts they raise, then in
+ * one transaction records those not recorded before and deletes the marks not marked again meanwhile. A crash
+ * before that commit leaves the marks to come back when their lease runs out; an alert recorded twice is
+ * recorded once. The Postgres adapter lives in {@code nuscape-postgres}.
  */
 public interface AlertStore {
     /** The work done on claimed marks: the alerts they raise (already raised ones may be among them). */
