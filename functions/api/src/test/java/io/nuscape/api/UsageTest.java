@@ -237,7 +237,9 @@ class UsageTest {
             "/api/v1/usage/top?limit=ten",
             "/api/v1/usage/top?kind=Unknown%20Kind",
             "/api/v1/usage/top?step=2m",
-            "/api/v1/usage/timeseries?step=1d",
+            "/api/v1/usage/top?step=1d", // a top has no buckets: days and weeks are for series
+            "/api/v1/usage/timeseries?step=2d&tz=UTC",
+            "/api/v1/usage/timeseries?tz=" + enc("+05:30"),
             "/api/v1/usage/top?device_id=" + enc("x' OR '1'='1"),
             "/api/v1/usage/top?kind=" + enc("app'; DROP TABLE usage_1m; --"),
             "/api/v1/usage/timeseries?key=" + enc("k\u0000"),
@@ -254,5 +256,62 @@ class UsageTest {
         JsonNode injected = ok(get(A, "/api/v1/usage/timeseries?key=" + enc("x' OR '1'='1") + "&step=60m"));
         injected.get("points").forEach(p -> assertEquals(0, p.get("events").asLong()));
         ok(get(A, "/api/v1/usage/top"));
+    }
+
+    /**
+     * Days, ISO weeks and clock hours of a zone (issue 12's first route): every point equals the written minute
+     * rows of that local day, week or hour, summed here with java.time alone; the offsets are the zone's.
+     */
+    @Test
+    void aZonesDaysWeeksAndHoursAddUpTheMinutesThatFallInThem() throws Exception {
+        Instant from = H.minus(Duration.ofDays(3));
+        Instant to = H.plus(Duration.ofDays(3));
+        for (String[] c : new String[][] {{"1d", "Asia/Kolkata", "5m"}, {"1d", "America/New_York", "60m"}, {"1w", "Europe/Paris", "60m"},
+            {"60m", "Asia/Kolkata", "5m"}, {"1d", "UTC", "60m"}}) {
+            java.time.ZoneId zone = java.time.ZoneId.of(c[1]);
+            JsonNode r = ok(get(A, "/api/v1/usage/timeseries?from=" + from + "&to=" + to + "&step=" + c[0] + "&tz=" + enc(c[1])));
+            assertEquals(c[0], r.get("step").asText());
+            assertEquals(c[1], r.get("tz").asText());
+            assertEquals(c[2], r.get("granularity").asText(), "the coarsest rollups that fill " + c[0] + " of " + c[1] + " exactly");
+            Map<String, long[]> expected = new TreeMap<>();
+            long total = 0;
+            for (var e : rows.entrySet()) {
+                String[] k = e.getKey().split("\\|");
+                long t = Long.parseLong(k[2]);
+                if (!k[0].equals(A.toString()) || t < from.toEpochMilli() || t >= to.toEpochMilli()) {
+                    continue;
+                }
+                expected.merge(localBucket(Instant.ofEpochMilli(t), zone, c[0]), new long[] {e.getValue()[1]}, (x, y) -> new long[] {x[0] + y[0]});
+            }
+            long seen = 0;
+            for (JsonNode point : r.get("points")) {
+                java.time.OffsetDateTime start = java.time.OffsetDateTime.parse(point.get("bucket_start").asText());
+                assertEquals(zone.getRules().getOffset(start.toInstant()), start.getOffset(), "the zone's offset: " + point);
+                String bucket = localBucket(start.toInstant(), zone, c[0]);
+                assertEquals(start.atZoneSameInstant(zone).toLocalDateTime().toString(), bucket.substring(bucket.indexOf('@') + 1), point.toString());
+                long want = expected.getOrDefault(bucket, new long[1])[0];
+                assertEquals(want, point.get("duration_ms").asLong(), c[0] + " " + c[1] + " " + point);
+                seen += point.get("duration_ms").asLong();
+            }
+            for (long[] v : expected.values()) {
+                total += v[0];
+            }
+            assertEquals(total, seen, c[0] + " " + c[1] + ": every minute in exactly one point");
+        }
+        assertEquals(400, get(A, "/api/v1/usage/timeseries?step=1d&tz=Mars/Olympus").getStatusCode());
+        assertEquals(400, get(A, "/api/v1/usage/timeseries?from=2025-01-01T00:00:00Z&to=2025-12-31T00:00:00Z&step=60m&tz=UTC").getStatusCode(),
+                "more than 1 500 points");
+    }
+
+    /** The local bucket (day, ISO week from Monday, or clock hour) holding the instant, as "kind@local start". */
+    static String localBucket(Instant t, java.time.ZoneId zone, String step) {
+        java.time.LocalDateTime local = t.atZone(zone).toLocalDateTime();
+        java.time.LocalDateTime start = switch (step) {
+            case "1d" -> local.toLocalDate().atStartOfDay();
+            case "1w" -> local.toLocalDate().with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.MONDAY)).atStartOfDay();
+            default -> local.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+        };
+        // A day starting in a gap (none of these zones has one at midnight) would start later; the test's zones do not.
+        return step + "@" + start;
     }
 }

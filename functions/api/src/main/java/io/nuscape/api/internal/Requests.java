@@ -103,6 +103,16 @@ public final class Requests {
         throw new ApiException(ErrorCode.INVALID_REQUEST, "\"tz\" must be an IANA time zone name, e.g. Europe/Paris or America/New_York");
     }
 
+    /** The range's buckets of the zone's calendar, or 400 when there are more than {@code max}. */
+    public static io.nuscape.core.usage.Buckets buckets(TimeRange range, io.nuscape.core.usage.Step step, ZoneId zone, int max) {
+        try {
+            return io.nuscape.core.usage.Buckets.of(range.from(), range.to(), step, zone, max);
+        } catch (io.nuscape.core.usage.Buckets.TooManyBucketsException e) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, e.getMessage() + "; at most " + max
+                    + " points: use a larger step or a shorter range");
+        }
+    }
+
     /** An integer parameter in [min, max], {@code fallback} when absent. */
     public static int integer(String name, String text, int fallback, int min, int max) {
         if (text == null) {

@@ -100,12 +100,7 @@ public final class ProfileResource {
     }
 
     private static Buckets buckets(Requests.TimeRange range, Step step, ZoneId zone) {
-        try {
-            return Buckets.of(range.from(), range.to(), step, zone, MAX_POINTS);
-        } catch (Buckets.TooManyBucketsException e) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, e.getMessage() + "; at most " + MAX_POINTS
-                    + " points: use a larger step or a shorter range");
-        }
+        return Requests.buckets(range, step, zone, MAX_POINTS);
     }
 
     /** The dashboards' step for the range, or the first coarser one whose buckets fit: asked without a step, a range always answers. */

@@ -19,6 +19,7 @@ import io.nuscape.core.rollup.Granularity;
 import io.nuscape.core.usage.UsageQuery;
 import io.nuscape.core.usage.UsageReader;
 import io.nuscape.core.usage.Step;
+import io.nuscape.core.usage.Buckets;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.QueryParam;
@@ -29,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,7 +137,10 @@ public final class UsageResource {
     public Response timeseries(@Context ContainerRequestContext request, @QueryParam("from") String from, @QueryParam("to") String to,
                                @QueryParam("kind") String kind, @QueryParam("key") String key, @QueryParam("device_id") String device,
                                @QueryParam("step") String step, @QueryParam("profile_id") String profile,
-                               @QueryParam("category") String category) throws Exception {
+                               @QueryParam("category") String category, @QueryParam("tz") String tz) throws Exception {
+        if (tz != null || "1d".equals(step) || "1w".equals(step)) {
+            return zonedSeries(request, from, to, kind, key, device, step, profile, category, tz);
+        }
         UsageQuery asked = query(request, from, to, Optional.ofNullable(kind), key, device, profile, step);
         long first = asked.granularity().bucketOf(asked.from().toEpochMilli());
         long points = (asked.to().toEpochMilli() - first + asked.granularity().millis() - 1) / asked.granularity().millis();
@@ -156,6 +161,41 @@ public final class UsageResource {
         body.put("from", q.from().toString());
         body.put("to", q.to().toString());
         body.put("step", q.granularity().label());
+        body.put("points", out);
+        return json(200, body);
+    }
+
+    /**
+     * A series in a zone's calendar: days and ISO weeks of the zone (23 or 25 hours across daylight-saving
+     * changes), hours of its clock (Asia/Kolkata's start at :30 UTC); read from the coarsest rollups that fill
+     * those buckets exactly (hours, or 5 minutes for zones like Kolkata), {@code bucket_start} with the zone's offset.
+     */
+    private Response zonedSeries(ContainerRequestContext request, String from, String to, String kind, String key, String device,
+                                 String step, String profile, String category, String tz) throws Exception {
+        ZoneId zone = Requests.zone(tz);
+        Requests.TimeRange range = range(from, to, clock);
+        Step s = step == null ? Step.forRange(Duration.between(range.from(), range.to())) : Step.parse(step)
+                .orElseThrow(() -> new ApiException(ErrorCode.INVALID_REQUEST, "\"step\" must be 1m, 5m, 60m, 1d or 1w"));
+        Buckets buckets = Requests.buckets(range, s, zone, MAX_POINTS);
+        UsageQuery asked = query(request, from, to, Optional.ofNullable(kind), key, device, profile, null);
+        UsageQuery exact = new UsageQuery(asked.accountId(), buckets.first(), buckets.last(), buckets.coarsestExactRollup(), asked.kind(),
+                asked.key(), asked.deviceId(), asked.devices(), asked.keys());
+        UsageQuery q = narrowed(exact, category);
+        List<Map<String, Object>> out = new ArrayList<>();
+        List<UsageReader.Point> points = reader.series(q, buckets);
+        for (int i = 0; i < points.size(); i++) {
+            var point = new LinkedHashMap<String, Object>();
+            point.put("bucket_start", buckets.startText(i));
+            point.put("duration_ms", points.get(i).durationMs());
+            point.put("events", points.get(i).events());
+            out.add(point);
+        }
+        var body = new LinkedHashMap<String, Object>();
+        body.put("from", range.from().toString());
+        body.put("to", range.to().toString());
+        body.put("tz", zone.getId());
+        body.put("step", s.label());
+        body.put("granularity", q.granularity().label());
         body.put("points", out);
         return json(200, body);
     }

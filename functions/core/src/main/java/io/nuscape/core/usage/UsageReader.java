@@ -19,6 +19,12 @@ public interface UsageReader {
     List<Point> timeseries(UsageQuery query) throws Exception;
 
     /**
+     * Sums per bucket of a zone's calendar ({@link Buckets}: days and weeks of the zone, hours of its clock), one per
+     * bucket, zeros included, read from the query's granularity (which must fill the buckets exactly).
+     */
+    List<Point> series(UsageQuery query, Buckets buckets) throws Exception;
+
+    /**
      * The devices' presence in one kind ({@link io.nuscape.core.rollup.Presence}) within each segment: how
      * many cells any of them set (the union) and how many each set, added up. One count per segment, in order.
      */
