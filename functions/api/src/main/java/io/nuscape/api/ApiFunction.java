@@ -123,11 +123,12 @@ public final class ApiFunction implements AutoCloseable {
         Sessions sessions = new Sessions(users, new PostgresSessionStore(pool), new PasswordHasher(people.argon2()), signIns, issuer,
                 people.lifetimes(), clock);
         RedisControlPlaneCache ingestRules = new RedisControlPlaneCache(redis, stream.keys());
+        PostgresControlPlaneStore controlPlane = new PostgresControlPlaneStore(pool);
         this.application = new ResourceConfig()
                 .register(new AuthenticationFilter(verifier, apiKeys, users))
                 .register(new ErrorMapper(log))
                 .register(new NoStore())
-                .register(new ControlPlaneResource(new PostgresControlPlaneStore(pool), ingestRules,
+                .register(new ControlPlaneResource(controlPlane, ingestRules,
                         issuer, Duration.ofDays(settings.deviceTokenDays()), settings.retentionLimits(), invitations, links, codes,
                         people.enrollmentCode(), clock))
                 .register(new SessionResource(sessions, new SessionCookie(origins), clock))
@@ -135,7 +136,7 @@ public final class ApiFunction implements AutoCloseable {
                 .register(new ApiKeyResource(apiKeys, keyStore, clock))
                 .register(new AuditResource(new PostgresAuditLog(pool), clock))
                 .register(new OperationsResource(redis, pool, stream, settings.streamShards()))
-                .register(new UsageResource(usage, profiles, categoryUsage, ingestRules, clock))
+                .register(new UsageResource(usage, profiles, categoryUsage, ingestRules, controlPlane, clock))
                 .register(new CategoryResource(categories, clock))
                 .register(new ProfileResource(profiles, screenTime, clock))
                 .register(new LimitResource(new PostgresLimitStore(pool), new LimitEvaluator(profiles, screenTime, usage, categoryUsage), clock))

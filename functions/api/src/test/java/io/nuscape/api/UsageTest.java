@@ -26,6 +26,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
 /** Dashboards against rollup rows written by the test, checked against sums the test computes itself. */
 class UsageTest {
     static ApiHandler api;
+    static TestDatabase db;
     static TokenIssuer issuer;
     static final TestKeys.Key KEY = TestKeys.hs256("usage-test");
     static final UUID A = UUID.randomUUID();
@@ -53,7 +55,7 @@ class UsageTest {
 
     @BeforeAll
     static void start() throws Exception {
-        TestDatabase db = TestPostgres.newDatabase("usage");
+        db = TestPostgres.newDatabase("usage");
         new Migrator(new Database(db.jdbcUrl(), db.user(), db.password())).migrate();
         Map<String, String> env = ApiEnvironment.of(db, "usage", KEY);
         api = new ApiHandler(Settings.from(env));
@@ -301,6 +303,69 @@ class UsageTest {
         assertEquals(400, get(A, "/api/v1/usage/timeseries?step=1d&tz=Mars/Olympus").getStatusCode());
         assertEquals(400, get(A, "/api/v1/usage/timeseries?from=2025-01-01T00:00:00Z&to=2025-12-31T00:00:00Z&step=60m&tz=UTC").getStatusCode(),
                 "more than 1 500 points");
+    }
+
+    /**
+     * An account keeping 5m rollups 2 days: a Kolkata day (exact only from 5m rollups) older than that is answered
+     * from the hours, marked approximate, never zero; newer days from the 5m rollups, exact. In UTC every day is
+     * exact from the hours.
+     */
+    @Test
+    void aPartOfTheRangeWhoseFinerRollupsExpiredIsAnsweredFromCoarserOnesAndSaysSo() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        Instant old = H.minus(Duration.ofDays(10));
+        Instant recent = H.minus(Duration.ofDays(1));
+        try (Connection c = db.connect()) {
+            io.nuscape.testkit.Enrollment.enroll(c, Map.of(device, account));
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO policies (account_id, retention_days_1m, retention_days_5m, retention_days_60m)"
+                    + " VALUES (?, 1, 2, 400)")) {
+                p.setObject(1, account);
+                p.executeUpdate();
+            }
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO usage_60m VALUES (?, ?, ?, 'app', 'k', 1, ?)")) {
+                for (Instant at : List.of(old, recent)) {
+                    p.setObject(1, account);
+                    p.setObject(2, device);
+                    p.setTimestamp(3, Timestamp.from(at));
+                    p.setLong(4, 3_600_000L);
+                    p.executeUpdate();
+                }
+            }
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO usage_5m VALUES (?, ?, ?, 'app', 'k', 1, ?)")) {
+                for (int m = 0; m < 12; m++) { // the recent hour only: the old one's 5m rows are past the 2-day retention
+                    p.setObject(1, account);
+                    p.setObject(2, device);
+                    p.setTimestamp(3, Timestamp.from(recent.plusSeconds(300L * m)));
+                    p.setLong(4, 300_000L);
+                    p.executeUpdate();
+                }
+            }
+        }
+        Instant from = H.minus(Duration.ofDays(12));
+        Instant to = H.plus(Duration.ofHours(1));
+        JsonNode kolkata = ok(get(account, "/api/v1/usage/timeseries?from=" + from + "&to=" + to + "&step=1d&tz=Asia%2FKolkata"));
+        assertTrue(kolkata.get("approximate").asBoolean());
+        long oldSum = 0;
+        long recentSum = 0;
+        for (JsonNode point : kolkata.get("points")) {
+            Instant start = java.time.OffsetDateTime.parse(point.get("bucket_start").asText()).toInstant();
+            boolean expired = start.isBefore(Instant.now().minus(Duration.ofDays(2)));
+            assertEquals(expired ? "60m" : "5m", point.get("granularity").asText(), point.toString());
+            assertEquals(expired, point.has("approximate"), point.toString());
+            if (expired) {
+                oldSum += point.get("duration_ms").asLong();
+            } else {
+                recentSum += point.get("duration_ms").asLong();
+            }
+        }
+        assertEquals(3_600_000L, oldSum, "the old day answered from the hours, not zero");
+        assertEquals(3_600_000L, recentSum, "the recent day from the 5m rollups");
+        JsonNode utc = ok(get(account, "/api/v1/usage/timeseries?from=" + from + "&to=" + to + "&step=1d&tz=UTC"));
+        assertEquals(false, utc.get("approximate").asBoolean());
+        for (JsonNode point : utc.get("points")) {
+            assertEquals("60m", point.get("granularity").asText());
+        }
     }
 
     /** The local bucket (day, ISO week from Monday, or clock hour) holding the instant, as "kind@local start". */

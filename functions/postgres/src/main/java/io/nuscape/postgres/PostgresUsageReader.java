@@ -132,20 +132,22 @@ public final class PostgresUsageReader implements UsageReader {
     }
 
     @Override
-    public List<Point> series(UsageQuery q, io.nuscape.core.usage.Buckets buckets) throws SQLException {
-        int n = buckets.size();
-        Double[] edges = new Double[n + 1];
-        for (int i = 0; i < n; i++) {
-            edges[i] = (double) buckets.start(i).getEpochSecond();
+    public List<Point> series(UsageQuery q, List<Instant> bucketEdges) throws SQLException {
+        int n = bucketEdges.size() - 1;
+        if (n <= 0) {
+            return List.of();
         }
-        edges[n] = (double) buckets.last().getEpochSecond();
+        Double[] edges = new Double[n + 1];
+        for (int i = 0; i <= n; i++) {
+            edges[i] = (double) bucketEdges.get(i).getEpochSecond();
+        }
         // width_bucket places each row in the bucket whose edges hold it (1..n): one range read, however the zone's
         // days and weeks fall on UTC.
         StringBuilder sql = new StringBuilder("SELECT width_bucket(extract(epoch FROM bucket_start)::float8, ?::float8[]), sum(duration_ms), sum(events) FROM ")
                 .append(q.granularity().table())
                 .append(" WHERE account_id = ? AND bucket_start >= ? AND bucket_start < ?");
-        List<Object> params = new ArrayList<>(List.of(new DoubleArray(edges), q.accountId(), Timestamp.from(buckets.first()),
-                Timestamp.from(buckets.last())));
+        List<Object> params = new ArrayList<>(List.of(new DoubleArray(edges), q.accountId(), Timestamp.from(bucketEdges.get(0)),
+                Timestamp.from(bucketEdges.get(n))));
         filters(q, sql, params, "");
         sql.append(" GROUP BY 1");
         long[][] sums = new long[n][2];
@@ -160,7 +162,7 @@ public final class PostgresUsageReader implements UsageReader {
         }
         List<Point> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(new Point(buckets.start(i), sums[i][0], sums[i][1]));
+            out.add(new Point(bucketEdges.get(i), sums[i][0], sums[i][1]));
         }
         return out;
     }

@@ -13,6 +13,7 @@ import io.nuscape.core.auth.Scope;
 import io.nuscape.core.auth.Uuids;
 import io.nuscape.core.category.CategoryUsage;
 import io.nuscape.core.event.EventRules;
+import io.nuscape.core.control.Policy;
 import io.nuscape.core.profile.ProfileStore;
 import io.nuscape.core.queue.ControlPlaneCache;
 import io.nuscape.core.rollup.Granularity;
@@ -52,9 +53,12 @@ public final class UsageResource {
     private final CategoryUsage categories;
     private final Clock clock;
     private final ControlPlaneCache ingestCounts;
+    private final io.nuscape.core.control.ControlPlaneStore controlPlane;
 
-    public UsageResource(UsageReader reader, ProfileStore profiles, CategoryUsage categories, ControlPlaneCache ingestCounts, Clock clock) {
+    public UsageResource(UsageReader reader, ProfileStore profiles, CategoryUsage categories, ControlPlaneCache ingestCounts,
+                         io.nuscape.core.control.ControlPlaneStore controlPlane, Clock clock) {
         this.ingestCounts = ingestCounts;
+        this.controlPlane = controlPlane;
         this.reader = reader;
         this.profiles = profiles;
         this.categories = categories;
@@ -181,13 +185,49 @@ public final class UsageResource {
         UsageQuery exact = new UsageQuery(asked.accountId(), buckets.first(), buckets.last(), buckets.coarsestExactRollup(), asked.kind(),
                 asked.key(), asked.deviceId(), asked.devices(), asked.keys());
         UsageQuery q = narrowed(exact, category);
+        // Each bucket from the finest rollups the account still keeps there (its policy): never a zero because
+        // a finer table expired. Coarser than exact (a half-hour zone's buckets from hours) is approximate.
+        Policy policy = controlPlane.policy(asked.accountId());
+        Instant now = clock.instant();
+        Granularity[] used = new Granularity[buckets.size()];
+        for (int i = 0; i < buckets.size(); i++) {
+            used[i] = Granularity.HOUR;
+            for (Granularity g : Granularity.values()) {
+                if (g.ordinal() >= exact.granularity().ordinal()
+                        && !buckets.start(i).isBefore(now.minus(Duration.ofDays(policy.retentionDays(g))))) {
+                    used[i] = g;
+                    break;
+                }
+            }
+        }
+        List<UsageReader.Point> points = new ArrayList<>(buckets.size());
+        for (int first = 0; first < buckets.size(); ) {
+            int end = first;
+            while (end < buckets.size() && used[end] == used[first]) {
+                end++;
+            }
+            List<Instant> edges = new ArrayList<>();
+            for (int i = first; i <= end; i++) {
+                edges.add(i < buckets.size() ? buckets.start(i) : buckets.last());
+            }
+            UsageQuery part = new UsageQuery(q.accountId(), edges.get(0), edges.get(edges.size() - 1), used[first], q.kind(), q.key(),
+                    q.deviceId(), q.devices(), q.keys());
+            points.addAll(reader.series(part, edges));
+            first = end;
+        }
         List<Map<String, Object>> out = new ArrayList<>();
-        List<UsageReader.Point> points = reader.series(q, buckets);
+        boolean approximate = false;
         for (int i = 0; i < points.size(); i++) {
             var point = new LinkedHashMap<String, Object>();
             point.put("bucket_start", buckets.startText(i));
             point.put("duration_ms", points.get(i).durationMs());
             point.put("events", points.get(i).events());
+            point.put("granularity", used[i].label());
+            boolean exactHere = used[i] == exact.granularity() || buckets.alignedTo(used[i].millis());
+            if (!exactHere) {
+                point.put("approximate", true);
+                approximate = true;
+            }
             out.add(point);
         }
         var body = new LinkedHashMap<String, Object>();
@@ -195,7 +235,8 @@ public final class UsageResource {
         body.put("to", range.to().toString());
         body.put("tz", zone.getId());
         body.put("step", s.label());
-        body.put("granularity", q.granularity().label());
+        body.put("granularity", used.length == 0 ? exact.granularity().label() : used[used.length - 1].label());
+        body.put("approximate", approximate);
         body.put("points", out);
         return json(200, body);
     }

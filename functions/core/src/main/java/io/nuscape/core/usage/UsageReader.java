@@ -19,10 +19,10 @@ public interface UsageReader {
     List<Point> timeseries(UsageQuery query) throws Exception;
 
     /**
-     * Sums per bucket of a zone's calendar ({@link Buckets}: days and weeks of the zone, hours of its clock), one per
-     * bucket, zeros included, read from the query's granularity (which must fill the buckets exactly).
+     * Sums per bucket between consecutive {@code edges} (a zone's days, weeks or clock hours: {@link Buckets}), one
+     * per bucket, zeros included, from the query's granularity; a rollup row counts in the bucket its start is in.
      */
-    List<Point> series(UsageQuery query, Buckets buckets) throws Exception;
+    List<Point> series(UsageQuery query, List<Instant> edges) throws Exception;
 
     /**
      * The devices' presence in one kind ({@link io.nuscape.core.rollup.Presence}) within each segment: how
