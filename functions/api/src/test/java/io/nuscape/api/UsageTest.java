@@ -361,11 +361,77 @@ class UsageTest {
         }
         assertEquals(3_600_000L, oldSum, "the old day answered from the hours, not zero");
         assertEquals(3_600_000L, recentSum, "the recent day from the 5m rollups");
+        // A 2-hour window 10 days ago asks minutes (kept 1 day here): the hours answer, and say so.
+        JsonNode top = ok(get(account, "/api/v1/usage/top?from=" + old + "&to=" + old.plus(Duration.ofHours(2))));
+        assertEquals("60m", top.get("granularity").asText());
+        assertEquals(3_600_000L, top.get("items").get(0).get("duration_ms").asLong(), "not zero");
         JsonNode utc = ok(get(account, "/api/v1/usage/timeseries?from=" + from + "&to=" + to + "&step=1d&tz=UTC"));
         assertEquals(false, utc.get("approximate").asBoolean());
         for (JsonNode point : utc.get("points")) {
             assertEquals("60m", point.get("granularity").asText());
         }
+    }
+
+    /** Sums of the written minute rows of an account in [from, to) (minute-aligned bounds): per device, per kind, and in all. */
+    static Map<String, long[]> sums(UUID account, Instant from, Instant to, int field) {
+        Map<String, long[]> out = new TreeMap<>();
+        rows.forEach((k, v) -> {
+            String[] p = k.split("\\|");
+            long t = Long.parseLong(p[2]);
+            if (p[0].equals(account.toString()) && t >= from.toEpochMilli() && t < to.toEpochMilli()) {
+                for (String group : new String[] {"all", p[field]}) {
+                    long[] x = out.computeIfAbsent(group, g -> new long[2]);
+                    x[0] += v[0];
+                    x[1] += v[1];
+                }
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void aSummaryAndItsPreviousPeriodAndBreakdownsEqualIndependentSums() throws Exception {
+        Instant from = H;
+        Instant to = H.plus(Duration.ofHours(1));
+        JsonNode s = ok(get(A, "/api/v1/usage/summary?from=" + from + "&to=" + to + "&compare=previous&tz=Europe%2FParis"));
+        Map<String, long[]> byDevice = sums(A, from, to, 1);
+        assertEquals(byDevice.get("all")[1], s.get("duration_ms").asLong());
+        assertEquals(byDevice.get("all")[0], s.get("events").asLong());
+        assertEquals(byDevice.size() - 1, s.get("active_devices").asInt());
+        assertEquals("1m", s.get("granularity").asText());
+        assertTrue(s.get("top").size() > 0);
+        Map<String, long[]> before = sums(A, from.minus(Duration.ofHours(1)), from, 1);
+        JsonNode previous = s.get("previous");
+        assertEquals(from.minus(Duration.ofHours(1)).toString(), previous.get("from").asText());
+        assertEquals(before.get("all")[1], previous.get("duration_ms").asLong());
+        assertEquals(before.size() - 1, previous.get("active_devices").asInt());
+
+        JsonNode devices = ok(get(A, "/api/v1/usage/breakdown?by=device&from=" + from + "&to=" + to));
+        assertEquals(byDevice.size() - 1, devices.get("items").size());
+        long last = Long.MAX_VALUE;
+        for (JsonNode item : devices.get("items")) {
+            assertEquals(byDevice.get(item.get("value").asText())[1], item.get("duration_ms").asLong());
+            assertTrue(item.get("duration_ms").asLong() <= last, "by duration, descending");
+            last = item.get("duration_ms").asLong();
+        }
+        Map<String, long[]> byKind = sums(A, from, to, 3);
+        for (JsonNode item : ok(get(A, "/api/v1/usage/breakdown?by=kind&from=" + from + "&to=" + to)).get("items")) {
+            assertEquals(byKind.get(item.get("value").asText())[1], item.get("duration_ms").asLong());
+        }
+        JsonNode profiles = ok(get(A, "/api/v1/usage/breakdown?by=profile&from=" + from + "&to=" + to)).get("items");
+        assertEquals(1, profiles.size(), "no profiles here: every device is unassigned");
+        assertEquals("unassigned", profiles.get(0).get("value").asText());
+        assertEquals(byDevice.get("all")[1], profiles.get(0).get("duration_ms").asLong());
+        JsonNode categories = ok(get(A, "/api/v1/usage/breakdown?by=category&from=" + from + "&to=" + to)).get("items");
+        assertEquals("uncategorized", categories.get(0).get("value").asText(), "no rules: every key uncategorized");
+        assertEquals(byDevice.get("all")[1], categories.get(0).get("duration_ms").asLong());
+        JsonNode other = ok(get(B, "/api/v1/usage/breakdown?by=device&from=" + from + "&to=" + to));
+        assertEquals(List.of(DEVICE_B.toString()), java.util.stream.StreamSupport.stream(other.get("items").spliterator(), false)
+                .map(x -> x.get("value").asText()).toList(), "only the account's own devices");
+        assertEquals(400, get(A, "/api/v1/usage/breakdown?by=color").getStatusCode());
+        assertEquals(400, get(A, "/api/v1/usage/breakdown").getStatusCode());
+        assertEquals(400, get(A, "/api/v1/usage/summary?compare=next").getStatusCode());
+        assertEquals(400, get(A, "/api/v1/usage/summary?tz=Nowhere%2FLand").getStatusCode());
     }
 
     /** The local bucket (day, ISO week from Monday, or clock hour) holding the instant, as "kind@local start". */

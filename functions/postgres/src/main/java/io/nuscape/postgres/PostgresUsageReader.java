@@ -94,6 +94,40 @@ public final class PostgresUsageReader implements UsageReader {
     }
 
     @Override
+    public Summary summary(UsageQuery q) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT coalesce(sum(duration_ms), 0), coalesce(sum(events), 0), count(DISTINCT device_id) FROM ")
+                .append(q.granularity().table())
+                .append(" WHERE account_id = ? AND bucket_start >= ? AND bucket_start < ?");
+        List<Object> params = new ArrayList<>(List.of(q.accountId(), start(q), Timestamp.from(q.to())));
+        filters(q, sql, params, "");
+        try (ConnectionPool.Lease l = pool.borrow(); PreparedStatement s = prepare(l, sql.toString(), params); ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return new Summary(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+        }
+    }
+
+    @Override
+    public List<TopItem> breakdown(UsageQuery q, Dimension by) throws SQLException {
+        String column = switch (by) {
+            case DEVICE -> "device_id::text";
+            case KIND -> "kind";
+        };
+        StringBuilder sql = new StringBuilder("SELECT ").append(column).append(" AS v, sum(duration_ms) AS d, sum(events) FROM ")
+                .append(q.granularity().table())
+                .append(" WHERE account_id = ? AND bucket_start >= ? AND bucket_start < ?");
+        List<Object> params = new ArrayList<>(List.of(q.accountId(), start(q), Timestamp.from(q.to())));
+        filters(q, sql, params, "");
+        sql.append(" GROUP BY 1 ORDER BY d DESC, v");
+        List<TopItem> out = new ArrayList<>();
+        try (ConnectionPool.Lease l = pool.borrow(); PreparedStatement s = prepare(l, sql.toString(), params); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.add(new TopItem(rs.getString(1), rs.getLong(2), rs.getLong(3)));
+            }
+        }
+        return out;
+    }
+
+    @Override
     public List<KeyTotal> totals(UsageQuery q) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT kind, key, sum(duration_ms), sum(events) FROM ")
                 .append(q.granularity().table())

@@ -108,6 +108,125 @@ public final class UsageResource {
         return json(200, body);
     }
 
+    /** The finest granularity at least as coarse as {@code g} that the account's policy keeps at {@code from}. */
+    private Granularity kept(UUID account, Instant from, Granularity g) throws Exception {
+        Policy policy = controlPlane.policy(account);
+        Instant now = clock.instant();
+        for (Granularity c : Granularity.values()) {
+            if (c.ordinal() >= g.ordinal() && !from.isBefore(now.minus(Duration.ofDays(policy.retentionDays(c))))) {
+                return c;
+            }
+        }
+        return Granularity.HOUR;
+    }
+
+    /**
+     * The range's totals (duration, events, devices in use) and its top keys, and with {@code compare=previous}
+     * the same for the period of equal length just before.
+     */
+    @GET
+    @Path("/summary")
+    @RequiresScope(Scope.READ)
+    public Response summary(@Context ContainerRequestContext request, @QueryParam("from") String from, @QueryParam("to") String to,
+                            @QueryParam("tz") String tz, @QueryParam("kind") String kind, @QueryParam("device_id") String device,
+                            @QueryParam("profile_id") String profile, @QueryParam("category") String category,
+                            @QueryParam("compare") String compare, @QueryParam("limit") String limit) throws Exception {
+        if (compare != null && !compare.equals("previous")) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"compare\" must be previous (the period of equal length just before)");
+        }
+        ZoneId zone = Requests.zone(tz);
+        int n = integer("limit", limit, 10, 1, 100);
+        UsageQuery q = narrowed(query(request, from, to, Optional.ofNullable(kind), null, device, profile, null), category);
+        Map<String, Object> body = summaryOf(q, n);
+        body.put("tz", zone.getId());
+        if (compare != null) {
+            Duration length = Duration.between(q.from(), q.to());
+            Instant before = q.from().minus(length);
+            UsageQuery p = new UsageQuery(q.accountId(), before, q.from(), kept(q.accountId(), before, q.granularity()), q.kind(), q.key(),
+                    q.deviceId(), q.devices(), Optional.empty());
+            body.put("previous", summaryOf(narrowed(p, category), n));
+        }
+        return json(200, body);
+    }
+
+    private Map<String, Object> summaryOf(UsageQuery q, int limit) throws Exception {
+        UsageReader.Summary s = reader.summary(q);
+        List<Map<String, Object>> top = new ArrayList<>();
+        for (UsageReader.TopItem i : reader.top(q, limit)) {
+            var item = new LinkedHashMap<String, Object>();
+            item.put("key", i.key());
+            item.put("duration_ms", i.durationMs());
+            item.put("events", i.events());
+            top.add(item);
+        }
+        var body = new LinkedHashMap<String, Object>();
+        body.put("from", q.from().toString());
+        body.put("to", q.to().toString());
+        body.put("granularity", q.granularity().label());
+        body.put("duration_ms", s.durationMs());
+        body.put("events", s.events());
+        body.put("active_devices", s.activeDevices());
+        body.put("top", top);
+        return body;
+    }
+
+    /** The range's usage split by device, kind, category (the account's rules now) or profile (devices as assigned now). */
+    @GET
+    @Path("/breakdown")
+    @RequiresScope(Scope.READ)
+    public Response breakdown(@Context ContainerRequestContext request, @QueryParam("by") String by, @QueryParam("from") String from,
+                              @QueryParam("to") String to, @QueryParam("tz") String tz, @QueryParam("kind") String kind,
+                              @QueryParam("device_id") String device, @QueryParam("profile_id") String profile,
+                              @QueryParam("category") String category) throws Exception {
+        if (by == null || !List.of("device", "kind", "category", "profile").contains(by)) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "\"by\" must be device, kind, category or profile");
+        }
+        ZoneId zone = Requests.zone(tz);
+        UsageQuery q = narrowed(query(request, from, to, Optional.ofNullable(kind), null, device, profile, null), category);
+        List<UsageReader.TopItem> found = switch (by) {
+            case "device" -> reader.breakdown(q, UsageReader.Dimension.DEVICE);
+            case "kind" -> reader.breakdown(q, UsageReader.Dimension.KIND);
+            case "category" -> categories.topCategories(q, Integer.MAX_VALUE);
+            default -> byProfile(q);
+        };
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (UsageReader.TopItem i : found) {
+            var item = new LinkedHashMap<String, Object>();
+            item.put("value", i.key());
+            item.put("duration_ms", i.durationMs());
+            item.put("events", i.events());
+            items.add(item);
+        }
+        var body = new LinkedHashMap<String, Object>();
+        body.put("by", by);
+        body.put("from", q.from().toString());
+        body.put("to", q.to().toString());
+        body.put("tz", zone.getId());
+        body.put("granularity", q.granularity().label());
+        body.put("items", items);
+        return json(200, body);
+    }
+
+    /** Per-device sums gathered by the profile each device is in now; devices in none under "unassigned". */
+    private List<UsageReader.TopItem> byProfile(UsageQuery q) throws Exception {
+        Map<String, String> profileOf = new java.util.HashMap<>();
+        for (io.nuscape.core.profile.Profile p : profiles.profiles(q.accountId())) {
+            for (UUID d : p.deviceIds()) {
+                profileOf.put(d.toString(), p.profileId().toString());
+            }
+        }
+        Map<String, long[]> sums = new java.util.HashMap<>();
+        for (UsageReader.TopItem i : reader.breakdown(q, UsageReader.Dimension.DEVICE)) {
+            long[] s = sums.computeIfAbsent(profileOf.getOrDefault(i.key(), "unassigned"), k -> new long[2]);
+            s[0] += i.durationMs();
+            s[1] += i.events();
+        }
+        List<UsageReader.TopItem> out = new ArrayList<>();
+        sums.forEach((k, s) -> out.add(new UsageReader.TopItem(k, s[0], s[1])));
+        out.sort(java.util.Comparator.comparingLong(UsageReader.TopItem::durationMs).reversed().thenComparing(UsageReader.TopItem::key));
+        return out;
+    }
+
     /**
      * A UTC month's metering: the events ingest accepted (what the quota is held to; duplicates re-sent under
      * the same event id included) and those counted into the rollups for the first time.
@@ -250,7 +369,9 @@ public final class UsageResource {
         Step s = step == null ? Step.forRange(range) : Step.parse(step)
                 .filter(st -> st != Step.DAY && st != Step.WEEK) // not here yet: issue 12 (days and weeks of a zone)
                 .orElseThrow(() -> new ApiException(ErrorCode.INVALID_REQUEST, "\"step\" must be 1m, 5m or 60m"));
-        Granularity g = granularityOf(s);
+        // The finest rollups asked for may have expired at the range's start (a 2-hour window 20 days ago asks
+        // minutes, kept 14 days): the finest the account still keeps there answers instead, and says so.
+        Granularity g = kept(principal(request).accountId(), from, granularityOf(s));
         if (kind.isPresent() && EventRules.kindProblem(kind.get()) != null) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "\"kind\": " + EventRules.kindProblem(kind.get()));
         }

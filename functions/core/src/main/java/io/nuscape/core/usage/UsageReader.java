@@ -12,6 +12,18 @@ public interface UsageReader {
     /** Keys by duration descending, then key. */
     List<TopItem> top(UsageQuery query, int limit) throws Exception;
 
+    /** The range's totals: duration, events, and devices with any use. */
+    record Summary(long durationMs, long events, long activeDevices) {
+    }
+
+    Summary summary(UsageQuery query) throws Exception;
+
+    /** What a breakdown groups by, besides categories and profiles (which are made of keys and devices). */
+    enum Dimension { DEVICE, KIND }
+
+    /** The range's sums per device or per kind, by duration descending, then value. */
+    List<TopItem> breakdown(UsageQuery query, Dimension by) throws Exception;
+
     /** Every key of the range with its kind and totals, in no particular order (categories group them). */
     List<KeyTotal> totals(UsageQuery query) throws Exception;
 
