@@ -212,7 +212,17 @@ public final class QueryBench {
                         {"profile_top", "/api/v1/usage/top", range + "&profile_id=" + profile},
                         {"profile_trend", "/api/v1/usage/timeseries", range + "&step=60m&profile_id=" + profile},
                         {"screen_time", "/api/v1/profiles/" + profile + "/screen-time", range + "&step=1d&tz=America/New_York"},
-                        {"screen_time_kolkata", "/api/v1/profiles/" + profile + "/screen-time", range + "&step=1d&tz=Asia/Kolkata"}};
+                        {"screen_time_kolkata", "/api/v1/profiles/" + profile + "/screen-time", range + "&step=1d&tz=Asia/Kolkata"},
+                        // Issue 12's dashboard questions: 400 days by day in a zone (the data set holds the last 30 of them;
+                        // Kolkata's days come from 5m rollups where kept, 60m before), a summary with its previous
+                        // period, breakdowns.
+                        {"days_400_new_york", "/api/v1/usage/timeseries", "from=" + to.minus(Duration.ofDays(400)) + "&to=" + to
+                                + "&step=1d&tz=America/New_York"},
+                        {"days_400_kolkata", "/api/v1/usage/timeseries", "from=" + to.minus(Duration.ofDays(400)) + "&to=" + to
+                                + "&step=1d&tz=Asia/Kolkata"},
+                        {"summary_previous", "/api/v1/usage/summary", range + "&compare=previous&tz=Europe/Paris"},
+                        {"breakdown_device", "/api/v1/usage/breakdown", range + "&by=device"},
+                        {"breakdown_category", "/api/v1/usage/breakdown", range + "&by=category"}};
                 String token = issuer.issue(account, "bench", Set.of(Scope.READ), 0, Instant.now(), Duration.ofHours(1));
                 for (String[] q : questions) {
                     Map<String, String> params = new HashMap<>();
