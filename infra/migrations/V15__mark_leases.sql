@@ -8,9 +8,14 @@
 -- to run out, and the marks are evaluated again (the alerts' unique keys make that record nothing twice).
 -- Marking again leaves marked_at as it was: it is the time of the oldest change not yet evaluated, so a
 -- device that every drain marks keeps its place in the evaluators' line (oldest first) instead of going
--- to its back each time.
+-- to its back each time. A mark a round evaluated but could not delete (marked again meanwhile) goes to the
+-- back, so that devices marked by every drain cannot keep the others waiting.
+-- Versions come from a sequence, never reused: a mark deleted and made again (a later drain, retention,
+-- erasure) can never carry the version an evaluator claimed earlier, so that evaluator cannot delete it.
+CREATE SEQUENCE limit_mark_versions;
 ALTER TABLE limit_marks
     ADD COLUMN claimed_until timestamptz,
-    ADD COLUMN version bigint NOT NULL DEFAULT 0;
+    ADD COLUMN version bigint NOT NULL DEFAULT nextval('limit_mark_versions');
 
 GRANT UPDATE (claimed_until, version) ON limit_marks TO nuscape_drainer, nuscape_api, nuscape_alerts;
+GRANT USAGE ON SEQUENCE limit_mark_versions TO nuscape_drainer, nuscape_api;

@@ -136,7 +136,7 @@ public final class ApiFunction implements AutoCloseable {
                 .register(new ApiKeyResource(apiKeys, keyStore, clock))
                 .register(new AuditResource(new PostgresAuditLog(pool), clock))
                 .register(new OperationsResource(redis, pool, stream, settings.streamShards()))
-                .register(new UsageResource(usage, profiles, categoryUsage, ingestRules, controlPlane, clock))
+                .register(new UsageResource(usage, profiles, categoryUsage, ingestRules, controlPlane, settings.retentionLimits(), clock))
                 .register(new CategoryResource(categories, clock))
                 .register(new ProfileResource(profiles, screenTime, clock))
                 .register(new LimitResource(new PostgresLimitStore(pool), new LimitEvaluator(profiles, screenTime, usage, categoryUsage), clock))

@@ -235,6 +235,27 @@ class LimitAlertsTest {
         assertEquals(0, marksLeft());
     }
 
+    /**
+     * A mark deleted (retention, erasure, another evaluator) and made again while a round ran is a new mark with a
+     * new version: the round that claimed the old one must not delete it.
+     */
+    @Test
+    void aMarkMadeAgainDuringAnEvaluationOutlivesTheRoundThatClaimedTheOldOne() throws Exception {
+        Family f = Family.make("Remade mark");
+        f.use(f.phone, "2026-11-01T15:00:00Z", 30);
+        store.evaluateMarks(100, marks -> {
+            List<Alert> raised = alerts.alertsFor(marks);
+            try (Connection c = ProfilesAndCategoriesTest.db.connect(); Statement s = c.createStatement()) {
+                s.execute("DELETE FROM limit_marks");
+            }
+            f.use(f.phone, "2026-11-01T16:00:00Z", 40);
+            return raised;
+        });
+        assertTrue(marksLeft() > 0, "the new mark is still there");
+        alerts.run(100);
+        assertEquals(List.of("limit.exceeded 0 2026-11-01"), f.recorded());
+    }
+
     @Test
     void aLimitLoweredMidDayPastTodaysUseAlertsWithoutWaitingForADrain() throws Exception {
         Family f = Family.make("Lowered");

@@ -30,6 +30,10 @@ public final class PostgresAlertStore implements AlertStore {
     private static final String DONE = """
             DELETE FROM limit_marks m USING unnest(?::uuid[], ?::date[], ?::bigint[]) AS v(d, y, n)
             WHERE m.device_id = v.d AND m.day = v.y AND m.version = v.n""";
+    /** Those marked again go to the back of the line: devices marked by every drain must not starve the others. */
+    private static final String REQUEUE = """
+            UPDATE limit_marks m SET marked_at = now() FROM unnest(?::uuid[], ?::date[], ?::bigint[]) AS v(d, y, n)
+            WHERE m.device_id = v.d AND m.day = v.y AND m.version <> v.n""";
     private static final String RECORD = """
             INSERT INTO alerts (alert_id, account_id, limit_id, type, day, threshold_ms, raised_at, details)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
@@ -39,7 +43,7 @@ public final class PostgresAlertStore implements AlertStore {
     private static final String MARK = """
             INSERT INTO limit_marks (device_id, day, account_id, marked_at)
             SELECT d, y, a, now() FROM unnest(?::uuid[], ?::date[], ?::uuid[]) AS v(d, y, a)
-            ON CONFLICT (device_id, day) DO UPDATE SET version = limit_marks.version + 1,
+            ON CONFLICT (device_id, day) DO UPDATE SET version = nextval('limit_mark_versions'),
                 claimed_until = NULL""";
 
     private final ConnectionPool pool;
@@ -76,11 +80,13 @@ public final class PostgresAlertStore implements AlertStore {
         }
         return Transaction.run(pool, c -> {
             List<Alert> recorded = record(c, RECORD, raised);
-            try (PreparedStatement s = c.prepareStatement(DONE)) {
-                s.setArray(1, c.createArrayOf("uuid", marks.stream().map(LimitMark::deviceId).toArray()));
-                s.setArray(2, c.createArrayOf("date", marks.stream().map(m -> java.sql.Date.valueOf(m.utcDay())).toArray()));
-                s.setArray(3, c.createArrayOf("bigint", versions.toArray()));
-                s.executeUpdate();
+            for (String sql : List.of(DONE, REQUEUE)) {
+                try (PreparedStatement s = c.prepareStatement(sql)) {
+                    s.setArray(1, c.createArrayOf("uuid", marks.stream().map(LimitMark::deviceId).toArray()));
+                    s.setArray(2, c.createArrayOf("date", marks.stream().map(m -> java.sql.Date.valueOf(m.utcDay())).toArray()));
+                    s.setArray(3, c.createArrayOf("bigint", versions.toArray()));
+                    s.executeUpdate();
+                }
             }
             return recorded;
         });

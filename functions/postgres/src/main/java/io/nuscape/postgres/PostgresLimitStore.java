@@ -223,7 +223,7 @@ public final class PostgresLimitStore implements LimitStore {
             SELECT d.device_id, x.day, d.account_id, now() FROM devices d, unnest(?::date[]) AS x(day)
             WHERE d.account_id = ? AND (d.device_id = ? OR d.profile_id = ?) AND d.revoked_at IS NULL AND d.erased_at IS NULL
             ORDER BY d.device_id, x.day
-            ON CONFLICT (device_id, day) DO UPDATE SET version = limit_marks.version + 1,
+            ON CONFLICT (device_id, day) DO UPDATE SET version = nextval('limit_mark_versions'),
                 claimed_until = NULL""";
 
     /**

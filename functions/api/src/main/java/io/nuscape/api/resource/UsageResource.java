@@ -54,11 +54,14 @@ public final class UsageResource {
     private final Clock clock;
     private final ControlPlaneCache ingestCounts;
     private final io.nuscape.core.control.ControlPlaneStore controlPlane;
+    private final io.nuscape.core.control.RetentionLimits retentionLimits;
 
     public UsageResource(UsageReader reader, ProfileStore profiles, CategoryUsage categories, ControlPlaneCache ingestCounts,
-                         io.nuscape.core.control.ControlPlaneStore controlPlane, Clock clock) {
+                         io.nuscape.core.control.ControlPlaneStore controlPlane, io.nuscape.core.control.RetentionLimits retentionLimits,
+                         Clock clock) {
         this.ingestCounts = ingestCounts;
         this.controlPlane = controlPlane;
+        this.retentionLimits = retentionLimits;
         this.reader = reader;
         this.profiles = profiles;
         this.categories = categories;
@@ -113,11 +116,16 @@ public final class UsageResource {
         Policy policy = controlPlane.policy(account);
         Instant now = clock.instant();
         for (Granularity c : Granularity.values()) {
-            if (c.ordinal() >= g.ordinal() && !from.isBefore(now.minus(Duration.ofDays(policy.retentionDays(c))))) {
+            if (c.ordinal() >= g.ordinal() && !from.isBefore(now.minus(Duration.ofDays(keptDays(policy, c))))) {
                 return c;
             }
         }
         return Granularity.HOUR;
+    }
+
+    /** The days the retention job keeps a granularity for the account: its policy, within the platform's limit. */
+    private int keptDays(Policy policy, Granularity g) {
+        return retentionLimits.effectiveDays(g, policy.retentionDays(g));
     }
 
     /**
@@ -303,7 +311,11 @@ public final class UsageResource {
         UsageQuery asked = query(request, from, to, Optional.ofNullable(kind), key, device, profile, null);
         UsageQuery exact = new UsageQuery(asked.accountId(), buckets.first(), buckets.last(), buckets.coarsestExactRollup(), asked.kind(),
                 asked.key(), asked.deviceId(), asked.devices(), asked.keys());
-        UsageQuery q = narrowed(exact, category);
+        // A category's keys from the hours, which are kept longest: a key used only where finer rollups expired counts too.
+        UsageQuery hourly = narrowed(new UsageQuery(exact.accountId(), exact.from(), exact.to(), Granularity.HOUR, exact.kind(), exact.key(),
+                exact.deviceId(), exact.devices(), exact.keys()), category);
+        UsageQuery q = new UsageQuery(exact.accountId(), exact.from(), exact.to(), exact.granularity(), exact.kind(), exact.key(),
+                exact.deviceId(), exact.devices(), hourly.keys());
         // Each bucket from the finest rollups the account still keeps there (its policy): never a zero because
         // a finer table expired. Coarser than exact (a half-hour zone's buckets from hours) is approximate.
         Policy policy = controlPlane.policy(asked.accountId());
@@ -313,7 +325,7 @@ public final class UsageResource {
             used[i] = Granularity.HOUR;
             for (Granularity g : Granularity.values()) {
                 if (g.ordinal() >= exact.granularity().ordinal()
-                        && !buckets.start(i).isBefore(now.minus(Duration.ofDays(policy.retentionDays(g))))) {
+                        && !buckets.start(i).isBefore(now.minus(Duration.ofDays(keptDays(policy, g))))) {
                     used[i] = g;
                     break;
                 }
