@@ -3,7 +3,7 @@ package io.nuscape.alerts;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import io.nuscape.alerts.internal.EventBridgeAlertBus;
-import io.nuscape.webhooksender.HttpWebhookSender;
+import io.nuscape.alerts.internal.LambdaWebhookSender;
 import io.nuscape.core.Json;
 import io.nuscape.core.Settings;
 import io.nuscape.core.StructuredLog;
@@ -25,9 +25,9 @@ import io.nuscape.postgres.PostgresLimitStore;
 import io.nuscape.postgres.PostgresProfileStore;
 import io.nuscape.postgres.PostgresUsageReader;
 import io.nuscape.postgres.PostgresWebhookStore;
+import io.nuscape.webhooksender.HttpWebhookSender;
 import java.time.Clock;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -194,7 +194,7 @@ public final class AlertsHandler implements RequestHandler<Map<String, Object>, 
     /** Outside the VPC through WebhookSenderFunction when one is named (AWS), else straight from here (the local stack). */
     private static WebhookSender sender(Settings settings) {
         return settings.delivery().senderFunction()
-                .<WebhookSender>map(f -> io.nuscape.alerts.internal.LambdaWebhookSender.create(f, settings.delivery().receiverTimeout(),
+                .<WebhookSender>map(f -> LambdaWebhookSender.create(f, settings.delivery().receiverTimeout(),
                         settings.awsEndpoint(), DefaultCredentialsProvider.builder().build(), region()))
                 .orElseGet(() -> new HttpWebhookSender(settings.delivery().guard(), settings.delivery().receiverTimeout()));
     }
