@@ -82,7 +82,7 @@ public final class AlertsHandler implements RequestHandler<Map<String, Object>, 
         LimitEvaluator evaluator = new LimitEvaluator(profiles, new CombinedScreenTime(profiles, reader), reader,
                 new CategoryUsage(reader, new Categories(new PostgresCategoryStore(pool))));
         this.alerts = new PostgresAlertStore(pool);
-        this.limitAlerts = new LimitAlerts(alerts, new PostgresLimitStore(pool), evaluator, profiles, clock);
+        this.limitAlerts = new LimitAlerts(alerts, new PostgresLimitStore(pool), evaluator, clock);
         this.webhooks = new PostgresWebhookStore(pool);
         this.log = new StructuredLog("alerts", settings.logLevel());
     }

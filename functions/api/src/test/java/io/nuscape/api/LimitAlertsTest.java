@@ -63,7 +63,7 @@ class LimitAlertsTest {
         LimitEvaluator evaluator = new LimitEvaluator(profiles, new CombinedScreenTime(profiles, reader), reader,
                 new CategoryUsage(reader, new Categories(new PostgresCategoryStore(pool))));
         store = new PostgresAlertStore(pool);
-        alerts = new LimitAlerts(store, new PostgresLimitStore(pool), evaluator, profiles, Clock.fixed(NOW, ZoneOffset.UTC));
+        alerts = new LimitAlerts(store, new PostgresLimitStore(pool), evaluator, Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
     @AfterAll

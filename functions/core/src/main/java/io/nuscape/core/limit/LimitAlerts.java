@@ -23,14 +23,12 @@ public final class LimitAlerts {
     private final AlertStore alerts;
     private final LimitStore limits;
     private final LimitEvaluator evaluator;
-    private final io.nuscape.core.profile.ProfileStore profiles;
     private final Clock clock;
 
-    public LimitAlerts(AlertStore alerts, LimitStore limits, LimitEvaluator evaluator, io.nuscape.core.profile.ProfileStore profiles, Clock clock) {
+    public LimitAlerts(AlertStore alerts, LimitStore limits, LimitEvaluator evaluator, Clock clock) {
         this.alerts = alerts;
         this.limits = limits;
         this.evaluator = evaluator;
-        this.profiles = profiles;
         this.clock = clock;
     }
 
@@ -51,12 +49,13 @@ public final class LimitAlerts {
         List<LimitEvaluator.LimitDay> asks = new ArrayList<>();
         for (Limit limit : limits.limitsTouching(devicesByAccount)) {
             Map<UUID, Set<LocalDate>> daysByDevice = byAccount.getOrDefault(limit.accountId(), Map.of());
+            List<UUID> devices = evaluator.devices(limit);
             Set<LocalDate> utcDays = new HashSet<>();
-            for (UUID device : devicesOf(limit)) {
+            for (UUID device : devices) {
                 utcDays.addAll(daysByDevice.getOrDefault(device, Set.of()));
             }
             for (LocalDate day : localDays(limit, utcDays, now)) {
-                asks.add(new LimitEvaluator.LimitDay(limit, day));
+                asks.add(new LimitEvaluator.LimitDay(limit, day, devices));
             }
         }
         List<Alert> out = new ArrayList<>();
@@ -65,13 +64,6 @@ public final class LimitAlerts {
             out.addAll(alertsOf(asks.get(i).limit(), statuses.get(i), now));
         }
         return out;
-    }
-
-    private List<UUID> devicesOf(Limit limit) throws Exception {
-        if (limit.deviceId() != null) {
-            return List.of(limit.deviceId());
-        }
-        return profiles.profile(limit.accountId(), limit.profileId()).map(p -> p.deviceIds()).orElse(List.of());
     }
 
     /** The days of the limit's zone that the UTC days overlap, kept to today and yesterday there. */

@@ -39,8 +39,8 @@ public final class LimitEvaluator {
         return status(limit, LocalDate.ofInstant(now, limit.zone()));
     }
 
-    /** A limit and a day of its zone. */
-    public record LimitDay(Limit limit, LocalDate day) {
+    /** A limit, a day of its zone, and the limit's devices as read for it ({@link #devices}). */
+    public record LimitDay(Limit limit, LocalDate day, List<UUID> devices) {
     }
 
     /**
@@ -54,7 +54,7 @@ public final class LimitEvaluator {
         for (int i = 0; i < asked.size(); i++) {
             LimitDay ld = asked.get(i);
             if (ld.limit().target() instanceof LimitTarget.Key k) {
-                List<UUID> devices = devices(ld.limit());
+                List<UUID> devices = ld.devices();
                 if (devices.isEmpty()) {
                     out[i] = LimitStatus.of(ld.limit(), ld.day(), 0);
                     continue;
@@ -104,7 +104,8 @@ public final class LimitEvaluator {
         return LimitStatus.of(limit, day, used);
     }
 
-    private List<UUID> devices(Limit limit) throws Exception {
+    /** The limit's devices: its own, or its profile's as assigned now. */
+    public List<UUID> devices(Limit limit) throws Exception {
         if (limit.deviceId() != null) {
             return List.of(limit.deviceId());
         }
