@@ -63,6 +63,11 @@ public final class AlertsHandler implements RequestHandler<Map<String, Object>, 
         this(Settings.fromEnvironment(), Clock.systemUTC());
     }
 
+    /** Configured from the given settings (the local runtime's). */
+    public AlertsHandler(Settings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
     public AlertsHandler(Settings settings, Clock clock) {
         this(settings, clock, sender(settings),
                 settings.delivery().eventBusName().map(name -> EventBridgeAlertBus.create(name, settings.awsEndpoint(),

@@ -5,11 +5,13 @@ import io.nuscape.api.internal.ErrorMapper;
 import io.nuscape.api.internal.InvitationLinks;
 import io.nuscape.api.internal.NoStore;
 import io.nuscape.api.internal.SessionCookie;
+import io.nuscape.api.internal.WebPage;
 import io.nuscape.api.resource.ApiKeyResource;
 import io.nuscape.api.resource.AuditResource;
 import io.nuscape.api.resource.CategoryResource;
 import io.nuscape.api.resource.ControlPlaneResource;
 import io.nuscape.api.resource.OpenApiResource;
+import io.nuscape.api.resource.PageResource;
 import io.nuscape.api.resource.OperationsResource;
 import io.nuscape.api.resource.ProfileResource;
 import io.nuscape.api.resource.SessionResource;
@@ -141,7 +143,8 @@ public final class ApiFunction implements AutoCloseable {
                 .register(new ProfileResource(profiles, screenTime, clock))
                 .register(new LimitResource(new PostgresLimitStore(pool), new LimitEvaluator(profiles, screenTime, usage, categoryUsage), clock))
                 .register(new WebhookResource(new io.nuscape.postgres.PostgresWebhookStore(pool), settings.delivery().guard(), clock))
-                .register(new OpenApiResource());
+                .register(new OpenApiResource())
+                .register(new PageResource(new WebPage()));
     }
 
     public ResourceConfig application() {

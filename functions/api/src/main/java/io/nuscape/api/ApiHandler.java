@@ -91,9 +91,12 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
             });
         }
         String sent = e.getRawPath() != null ? e.getRawPath() : path;
-        if (sent.length() > path.length() && sent.endsWith(path)) {
-            // The stage or custom-domain base path in front of the route: cookie paths and links must carry it.
-            headers.put(SessionCookie.BASE_PATH_HEADER, sent.substring(0, sent.length() - path.length()));
+        // The stage or custom-domain base path in front of the route: cookie paths and links must carry it. The
+        // root route is also reached without its slash (/prod).
+        String base = sent.length() > path.length() && sent.endsWith(path) ? sent.substring(0, sent.length() - path.length())
+                : path.equals("/") && !sent.equals("/") ? sent : "";
+        if (!base.isEmpty()) {
+            headers.put(SessionCookie.BASE_PATH_HEADER, base);
         }
         if (e.getCookies() != null && !e.getCookies().isEmpty()) {
             // Payload v2 moves the Cookie header into "cookies"; Jersey reads cookies from the header.

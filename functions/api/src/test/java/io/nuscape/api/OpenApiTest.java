@@ -32,7 +32,8 @@ class OpenApiTest {
                 io.nuscape.api.resource.OperationsResource.class, OpenApiResource.class, io.nuscape.api.resource.SessionResource.class,
                 io.nuscape.api.resource.UserResource.class, io.nuscape.api.resource.ApiKeyResource.class,
                 io.nuscape.api.resource.AuditResource.class, io.nuscape.api.resource.ProfileResource.class, io.nuscape.api.resource.LimitResource.class,
-                io.nuscape.api.resource.CategoryResource.class, io.nuscape.api.resource.WebhookResource.class)) {
+                io.nuscape.api.resource.CategoryResource.class, io.nuscape.api.resource.WebhookResource.class,
+                io.nuscape.api.resource.PageResource.class)) {
             String base = resource.getAnnotation(Path.class).value();
             for (Method m : resource.getDeclaredMethods()) {
                 for (var e : METHODS.entrySet()) {

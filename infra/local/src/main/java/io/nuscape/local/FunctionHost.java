@@ -42,11 +42,13 @@ final class FunctionHost implements AutoCloseable {
     }
 
     private static Object create(Class<?> type, Settings settings) throws ReflectiveOperationException {
+        // Only the settings constructor: a handler made with its no-argument one would read this machine's
+        // environment, not this stack's servers (and reach for a Postgres on localhost:5432).
         try {
-            Constructor<?> withSettings = type.getConstructor(Settings.class);
-            return withSettings.newInstance(settings);
+            return type.getConstructor(Settings.class).newInstance(settings);
         } catch (NoSuchMethodException e) {
-            return type.getConstructor().newInstance();
+            throw new IllegalStateException(type.getName() + " has no public constructor taking Settings: the local runtime cannot give it"
+                    + " this stack's servers", e);
         }
     }
 

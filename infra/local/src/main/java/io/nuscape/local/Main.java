@@ -71,7 +71,8 @@ public final class Main {
         System.out.println("Redis:    " + runtime.redisUrl());
         System.out.println();
         System.out.println("Demo account " + demo.accountId() + ", device " + demo.deviceId());
-        System.out.println("Sign in as " + demo.adminEmail() + " with password " + demo.adminPassword());
+        System.out.println("Dashboard: open " + url + "/ in a browser and sign in as " + demo.adminEmail() + " with password "
+                + demo.adminPassword());
         System.out.println("ADMIN_TOKEN=" + demo.adminToken());
         System.out.println("DEVICE_TOKEN=" + demo.deviceToken());
         System.out.println();

@@ -47,15 +47,21 @@ class LocalRuntimeEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         db = TestPostgres.newDatabase("localruntime");
+        Map<String, String> env = environment(db, "localruntime");
+        runtime = LocalRuntime.start(new LocalRuntime.Options(Path.of("../../template.yaml"), dataDir, 0, env, System.out));
+    }
+
+    /** A local stack's environment on the test servers: its own database and Redis prefix, a drainer that polls often. */
+    static Map<String, String> environment(TestDatabase db, String name) {
         Map<String, String> env = new HashMap<>();
         env.put("NUSCAPE_DATABASE_URL", db.jdbcUrl());
         env.put("NUSCAPE_DATABASE_USER", db.user());
         env.put("NUSCAPE_DATABASE_PASSWORD", db.password());
         env.put("NUSCAPE_REDIS_URL", TestRedis.url());
-        env.put("NUSCAPE_REDIS_PREFIX", TestRedis.uniquePrefix("localruntime"));
+        env.put("NUSCAPE_REDIS_PREFIX", TestRedis.uniquePrefix(name));
         env.put("NUSCAPE_DRAIN_BLOCK_MS", "100");
         env.put("NUSCAPE_LOG_LEVEL", "WARN");
-        runtime = LocalRuntime.start(new LocalRuntime.Options(Path.of("../../template.yaml"), dataDir, 0, env, System.out));
+        return env;
     }
 
     @AfterAll

@@ -20,10 +20,16 @@ public final class InvitationLinks {
     }
 
     public Map<String, Object> describe(ContainerRequestContext request, Invitations.Invited invited) {
-        String base = publicUrl.map(URI::toString).orElseGet(() -> SessionCookie.ownOrigin(request) + SessionCookie.basePath(request));
+        String base = dashboardUrl(request);
         var out = new LinkedHashMap<String, Object>();
         out.put("url", base + "/#invitation=" + invited.token());
         out.put("expires_at", invited.expiresAt().toString());
         return out;
+    }
+
+    /** The dashboard's address (and the API's: they share one origin), without a trailing slash. */
+    public String dashboardUrl(ContainerRequestContext request) {
+        return publicUrl.map(URI::toString).map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u)
+                .orElseGet(() -> SessionCookie.ownOrigin(request) + SessionCookie.basePath(request));
     }
 }

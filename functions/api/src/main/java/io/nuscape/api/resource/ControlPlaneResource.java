@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nuscape.api.Public;
 import io.nuscape.api.RequiresScope;
 import io.nuscape.api.internal.InvitationLinks;
+import io.nuscape.api.internal.QrCodeImage;
 import io.nuscape.core.ApiException;
 import io.nuscape.core.ErrorCode;
 import io.nuscape.core.Json;
@@ -41,6 +42,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -232,6 +235,11 @@ public final class ControlPlaneResource {
         var out = new LinkedHashMap<String, Object>();
         out.put("code", code.code());
         out.put("expires_at", code.expiresAt().toString());
+        // What a device app scans instead of typing: where to enroll and with which code.
+        String uri = "nuscape://enroll?api=" + URLEncoder.encode(links.dashboardUrl(request), StandardCharsets.UTF_8)
+                + "&code=" + URLEncoder.encode(code.code(), StandardCharsets.UTF_8);
+        out.put("enroll_uri", uri);
+        out.put("qr_svg", QrCodeImage.svg(uri));
         return json(201, out);
     }
 

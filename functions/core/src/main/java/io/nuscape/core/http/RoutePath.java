@@ -21,6 +21,9 @@ public final class RoutePath {
             return "/";
         }
         String template = templateOf(routeKey);
+        if ("/".equals(template)) {
+            return "/"; // the root route: API Gateway sends /prod and /prod/ alike
+        }
         if (template != null && !template.contains("+}")) {
             int wanted = segments(template);
             int start = rawPath.length();
