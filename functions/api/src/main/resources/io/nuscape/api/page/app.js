@@ -225,6 +225,7 @@
   function stopTimers() { for (const t of timers) clearInterval(t); timers.clear(); }
   async function route() {
     if (!session.user) return;
+    routeStarted = performance.now();
     stopTimers();
     charts.length = 0;
     const [name, id] = location.hash.slice(2).split('/');
@@ -276,10 +277,14 @@
     for (const s of root.querySelectorAll('[data-w]')) s.style.width = s.dataset.w + '%';
   }
   const charts = []; // charts drawn once their view is on the page (uPlot measures its box)
+  let routeStarted = 0;
   function mount(...nodes) {
     main.replaceChildren(...nodes);
     sizeBars(main);
     for (const draw of charts.splice(0)) draw();
+    // When the view asked for its data, and since the page started loading: what scripts/bench page reads.
+    main.dataset.renderMs = String(Math.round(performance.now() - routeStarted));
+    main.dataset.sinceLoadMs = String(Math.round(performance.now()));
     main.dataset.rendered = String(Date.now());
   }
   function chart(points, title, series) {
