@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,6 +107,10 @@ class DashboardBrowserTest {
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
                 "--user-data-dir=" + profileDir, "--window-size=1280,1000");
         browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile()).usingAnyFreePort().build(), options);
+        // On every page: keep every Content-Security-Policy violation (none may happen) and every request's timing.
+        browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
+                "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+                        + " performance.setResourceTimingBufferSize(100000);"));
         Files.createDirectories(SCREENSHOTS);
     }
 
@@ -201,7 +206,8 @@ class DashboardBrowserTest {
         browser.findElement(By.id("enroll")).click();
         waitFor(By.id("make-code")).click();
         String code = waitFor(By.id("enroll-code")).getText();
-        assertTrue(browser.findElement(By.cssSelector("img.qr")).getAttribute("src").startsWith("data:image/svg+xml"), "a QR code is shown");
+        assertEquals(Boolean.TRUE, ((JavascriptExecutor) browser).executeScript(
+                "const i = document.querySelector('img.qr'); return i.complete && i.naturalWidth > 0"), "the QR code is an image the browser drew");
         screenshot("enroll");
 
         JsonNode enrolled = Json.mapper().readTree(send("POST", "/api/v1/enroll", null,
@@ -227,6 +233,8 @@ class DashboardBrowserTest {
                 By.cssSelector("tr[data-device='" + deviceId + "']")));
         WebElement progress = waitFor(By.cssSelector("#erasures li[data-erasure]"));
         assertTrue(progress.getText().startsWith("Test tablet"), progress.getText());
+        WebElement gone = browser.findElement(By.cssSelector("#erased li[data-device='" + deviceId + "']"));
+        assertTrue(gone.getAttribute("textContent").contains("erased"), "an erased device is still listed as such, apart");
         screenshot("device-erasing");
         assertEquals(403, status("POST", "/api/v1/events/batch", token,
                 batch(List.of(event("app", "com.example.game", Instant.now(), 1000)))), "the erased device's token stops working");
@@ -243,6 +251,7 @@ class DashboardBrowserTest {
         waitFor(By.id("new-password")).sendKeys("viewer password 123");
         browser.findElement(By.id("accept")).click();
         waitFor(By.id("total"));
+        assertFalse(browser.getCurrentUrl().contains("invitation"), "the used invitation leaves the address bar and history");
         assertFalse(browser.findElement(By.cssSelector("a[data-view=settings]")).isDisplayed(), "no settings link");
         go("#/devices", By.id("devices"));
         assertTrue(browser.findElements(By.id("enroll")).isEmpty(), "no enroll button");
@@ -253,28 +262,35 @@ class DashboardBrowserTest {
         assertTrue(browser.findElements(By.cssSelector("#limits button")).isEmpty(), "no limit deletion");
         browser.get(base + "/#/settings");
         assertTrue(waitFor(By.cssSelector(".error")).getText().contains("admins"));
+        browser.findElement(By.id("sign-out")).click();
+        waitFor(By.id("email"));
+        browser.navigate().refresh();
+        waitFor(By.id("email")); // signed out on the server too: a reload does not sign in again
     }
 
     @Test
     @Order(6)
     void aSessionRenewsSilentlyAndAsksToSignInWhenItCannot() throws Exception {
-        browser.findElement(By.id("sign-out")).click();
-        waitFor(By.id("email"));
-        browser.get(base + "/#/overview");
+        browser.get(base + "/#/overview"); // signed out by the test before
         waitFor(By.id("email")).sendKeys(ADMIN_EMAIL);
         browser.findElement(By.id("password")).sendKeys(ADMIN_PASSWORD);
         browser.findElement(By.id("sign-in")).click();
         waitFor(By.id("total"));
         // Tokens live a minute: the page renews at half-life, with the HttpOnly cookie it cannot read.
-        new WebDriverWait(browser, Duration.ofSeconds(50)).until(d -> refreshes() >= 1);
+        long before = refreshes();
+        new WebDriverWait(browser, Duration.ofSeconds(50)).until(d -> refreshes() > before);
         go("#/devices", By.id("devices"));
         assertTrue(browser.findElements(By.id("session-ended")).isEmpty());
+        long asked = requestsTo("/api/v1/devices");
 
         // The session is gone (cookie expired, or cleared): every cookie, also the refresh cookie whose path is the
         // sessions route (WebDriver's own deletion sees only the cookies of the page's path).
         browser.executeCdpCommand("Network.clearBrowserCookies", Map.of());
         WebElement ended = new WebDriverWait(browser, Duration.ofSeconds(50)).until(ExpectedConditions.visibilityOfElementLocated(By.id("session-ended")));
         assertTrue(ended.getText().contains("Sign in again"), ended.getText());
+        assertTrue(requestsTo("/api/v1/devices") - asked <= 2, "the devices list refreshes every 30 s, no more: "
+                + (requestsTo("/api/v1/devices") - asked) + " requests while waiting");
+        assertNoPolicyViolations();
         screenshot("session-ended");
     }
 
@@ -309,9 +325,12 @@ class DashboardBrowserTest {
         return "{\"batch_id\":\"" + UUID.randomUUID() + "\",\"events\":[" + String.join(",", events) + "]}";
     }
 
-    /** What the overview shows must be what the API answers for the same range and zone. */
+    /** What the overview shows must be what the API answers for the same range and zone, which the page asked for. */
     private void assertOverviewMatches(Map<String, String> range) throws Exception {
         String q = query(range);
+        assertEquals(range.get("from") + " " + range.get("to") + " " + range.get("tz"), askedRange(), "the range the page computed in its zone");
+        assertFalse(browser.findElements(By.cssSelector(".chart canvas")).isEmpty(), "the trend chart is drawn");
+        assertNoPolicyViolations();
         JsonNode summary = call("GET", "/api/v1/usage/summary?kind=app&compare=previous&" + q, null, 200);
         WebElement total = browser.findElement(By.id("total"));
         assertEquals(summary.get("duration_ms").asText(), total.getAttribute("data-ms"));
@@ -345,6 +364,30 @@ class DashboardBrowserTest {
         }
         long hours = min / 60;
         return hours > 0 ? hours + " h " + String.format("%02d", min % 60) + " min" : min + " min";
+    }
+
+    /** from, to and tz of the page's last summary request, as it sent them. */
+    private String askedRange() {
+        Object url = ((JavascriptExecutor) browser).executeScript(
+                "const all = performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/usage/summary'));"
+                        + " return all.length ? all[all.length - 1].name : null");
+        assertTrue(url != null, "the page asked for a summary");
+        Map<String, String> p = new HashMap<>();
+        for (String pair : URI.create(url.toString()).getRawQuery().split("&")) {
+            p.put(pair.substring(0, pair.indexOf('=')), java.net.URLDecoder.decode(pair.substring(pair.indexOf('=') + 1), StandardCharsets.UTF_8));
+        }
+        return Instant.parse(p.get("from")) + " " + Instant.parse(p.get("to")) + " " + p.get("tz");
+    }
+
+    private void assertNoPolicyViolations() {
+        Object v = ((JavascriptExecutor) browser).executeScript("return (window.__csp || []).join('; ')");
+        assertEquals("", v, "Content-Security-Policy violations");
+    }
+
+    private long requestsTo(String path) {
+        Object n = ((JavascriptExecutor) browser).executeScript(
+                "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === arguments[0]).length", path);
+        return Long.parseLong(String.valueOf(n));
     }
 
     private static Map<String, String> range(LocalDate first, LocalDate end, String tz) {

@@ -31,7 +31,7 @@ public final class WebPage {
     private record Source(String location, String contentType) {
     }
 
-    private record Body(byte[] plain, byte[] gzip, String etag, String contentType) {
+    private record Body(byte[] plain, byte[] gzip, String digest, String contentType) {
     }
 
     private final Map<String, Source> sources;
@@ -59,17 +59,19 @@ public final class WebPage {
         }
         String base = name.equals("index.html") ? basePath : "";
         Body body = loaded.computeIfAbsent(name + base, n -> load(source, base));
+        boolean gzip = takesGzip(acceptEncoding);
+        // Each encoding has its own ETag (a strong ETag names one representation's bytes).
+        String etag = "\"" + body.digest() + (gzip ? "-gz" : "") + "\"";
         Response.ResponseBuilder r;
-        if (ifNoneMatch != null && ifNoneMatch.contains(body.etag())) {
+        if (ifNoneMatch != null && ifNoneMatch.contains(etag)) {
             r = Response.notModified();
         } else {
-            boolean gzip = takesGzip(acceptEncoding);
             r = Response.ok(gzip ? body.gzip() : body.plain()).type(body.contentType());
             if (gzip) {
                 r.header("Content-Encoding", "gzip");
             }
         }
-        r.header("ETag", body.etag())
+        r.header("ETag", etag)
                 .header("Cache-Control", "no-cache")
                 .header("Vary", "Accept-Encoding")
                 .header("X-Content-Type-Options", "nosniff")
@@ -96,7 +98,17 @@ public final class WebPage {
         for (String part : acceptEncoding.toLowerCase(Locale.ROOT).split(",")) {
             String[] p = part.strip().split(";");
             if (p[0].strip().equals("gzip")) {
-                return p.length < 2 || !p[1].replace(" ", "").equals("q=0");
+                for (int i = 1; i < p.length; i++) {
+                    String param = p[i].replace(" ", "");
+                    if (param.startsWith("q=")) {
+                        try {
+                            return Double.parseDouble(param.substring(2)) > 0;
+                        } catch (NumberFormatException e) {
+                            return false;
+                        }
+                    }
+                }
+                return true;
             }
         }
         return false;
@@ -115,8 +127,8 @@ public final class WebPage {
             try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
                 out.write(plain);
             }
-            String etag = "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(plain), 0, 16) + "\"";
-            return new Body(plain, gz.toByteArray(), etag, source.contentType());
+            String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(plain), 0, 16);
+            return new Body(plain, gz.toByteArray(), digest, source.contentType());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (NoSuchAlgorithmException e) {

@@ -3,6 +3,8 @@ package io.nuscape.api.resource;
 import io.nuscape.api.Public;
 import io.nuscape.api.internal.SessionCookie;
 import io.nuscape.api.internal.WebPage;
+import io.nuscape.core.ApiException;
+import io.nuscape.core.ErrorCode;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -36,6 +38,9 @@ public final class PageResource {
     @Public
     public Response asset(@PathParam("file") String file, @HeaderParam("Accept-Encoding") String encodings,
                           @HeaderParam("If-None-Match") String etag) {
+        if (file.equals("index.html")) {
+            throw new ApiException(ErrorCode.NOT_FOUND, "no such route or resource"); // the page is at /, with its base path
+        }
         return page.answer(file, "", encodings, etag);
     }
 }

@@ -6,11 +6,18 @@
   // The stage or base path in front of the routes (/prod), written into the page by the server.
   const API = document.querySelector('meta[name="nuscape-base"]').content + '/api/v1';
   const DAY = 86400000;
-  const session = { token: null, expiresAt: 0, user: null, timer: null, refreshing: null };
-  const view = { tz: localStorage.getItem('nuscape.tz') || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
-    range: localStorage.getItem('nuscape.range') || '7d', from: '', to: '', kind: 'app' };
+  const session = { token: null, expiresAt: 0, user: null, timer: null, refreshing: null, skew: 0 };
+  // Storage may be refused (cookies blocked): the page then simply forgets the viewer's choices.
+  const stored = k => { try { return localStorage.getItem('nuscape.' + k); } catch (e) { return null; } };
+  const store = (k, v) => { try { localStorage.setItem('nuscape.' + k, v); } catch (e) { /* not kept */ } };
+  const known = z => { try { new Intl.DateTimeFormat('en', { timeZone: z }); return true; } catch (e) { return false; } };
+  const startZone = stored('tz') || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const view = { tz: startZone && known(startZone) ? startZone : 'UTC', range: stored('range') || '7d', from: stored('from') || '',
+    to: stored('to') || '', kind: 'app' };
+  if (view.range === 'custom' && !(view.from && view.to)) view.range = '7d';
   const main = document.getElementById('main');
   const timers = new Set(); // polls of the current view, stopped when it changes
+  let generation = 0; // bumped on every route and sign-out: an answer for an older one is dropped, never shown
 
   // ---- DOM ------------------------------------------------------------------------------------------------
   function h(tag, attrs, ...children) {
@@ -28,11 +35,13 @@
     return el;
   }
   const admin = () => session.user && session.user.role === 'admin';
+  let toastTimer = null;
   function toast(text) {
     const t = document.getElementById('toast');
     t.textContent = text;
     t.classList.add('show');
-    setTimeout(() => t.classList.remove('show'), 4000);
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => t.classList.remove('show'), 6000);
   }
   function errorBox(e) {
     const what = e instanceof ApiError ? e.message : 'Something went wrong in the page: ' + e;
@@ -105,20 +114,29 @@
     const headers = { Accept: 'application/json' };
     if (auth && session.token) headers.Authorization = 'Bearer ' + session.token;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let r;
     try {
-      return await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+      r = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
     } catch (e) {
       throw new ApiError(0, 'network', 'The NuScape server could not be reached.');
     }
+    const date = Date.parse(r.headers.get('Date') || '');
+    if (!Number.isNaN(date)) session.skew = date - Date.now(); // the server's clock: token lifetimes are on it, not on this one
+    return r;
+  }
+  function retryAfter(r) {
+    const v = r.headers.get('Retry-After');
+    if (!v) return '';
+    const secs = /^[0-9]+$/.test(v.trim()) ? +v : Math.round((Date.parse(v) - Date.now() - session.skew) / 1000); // seconds or an HTTP date
+    return Number.isFinite(secs) ? ' Try again in ' + Math.max(1, secs) + ' s.' : '';
   }
   async function read(r) {
     const text = await r.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
     if (!r.ok) {
-      const retry = r.headers.get('Retry-After');
       throw new ApiError(r.status, data && data.error || 'http_' + r.status,
-        (data && data.message || 'The server answered ' + r.status + '.') + (retry ? ' Try again in ' + retry + ' s.' : ''));
+        (data && data.message || 'The server answered ' + r.status + '.') + retryAfter(r));
     }
     return data;
   }
@@ -126,48 +144,67 @@
     let r = await send(method, path, body, true);
     if (r.status === 401 && session.user) {
       // The access token lapsed (a laptop asleep, a timer throttled): renew silently once, then ask again.
-      if (await refresh()) r = await send(method, path, body, true);
-      else { ended(); throw new ApiError(401, 'session_ended', 'Your session has ended. Sign in again.'); }
+      const state = await refresh();
+      if (state === 'ok') r = await send(method, path, body, true);
+      else if (state === 'ended') { ended(); throw new ApiError(401, 'session_ended', 'Your session has ended. Sign in again.'); }
+      else throw new ApiError(0, 'network', 'Your session could not be renewed: the NuScape server could not be reached.');
     }
     return read(r);
   }
   const get = (path, params) => api('GET', path + (params ? '?' + new URLSearchParams(Object.entries(params).filter(([, v]) => v)) : ''));
 
+  function schedule(delay) {
+    clearTimeout(session.timer);
+    session.timer = setTimeout(() => refresh().then(state => { if (state === 'ended') ended(); }), delay);
+  }
   function signedIn(answer) {
     session.token = answer.access_token;
-    session.expiresAt = Date.parse(answer.expires_at);
+    session.expiresAt = Date.parse(answer.expires_at) - session.skew; // on this browser's clock
     session.user = answer.user;
-    clearTimeout(session.timer);
     // Renew well before expiry (half the lifetime, or two minutes before, whichever is later), so that a page
     // left open never meets an expired token; api() still renews on a 401 if the timer was throttled.
     const life = session.expiresAt - Date.now();
-    session.timer = setTimeout(() => refresh().then(ok => { if (!ok) ended(); }), Math.max(5000, life / 2, life - 120000));
-    document.body.dataset.refreshes = String((+document.body.dataset.refreshes || 0) + (answer.refreshed ? 1 : 0));
+    schedule(Math.max(5000, life / 2, life - 120000));
+    if (answer.refreshed) document.body.dataset.refreshes = String((+document.body.dataset.refreshes || 0) + 1);
   }
+  /** 'ok' (renewed), 'ended' (the server refused the refresh cookie: sign in again) or 'later' (offline, busy: retried). */
   function refresh() {
     if (!session.refreshing) {
-      session.refreshing = (async () => {
+      const run = async () => {
         try {
           const r = await send('POST', '/sessions/refresh', undefined, false);
           if (r.status === 200) {
             signedIn(Object.assign(await r.json(), { refreshed: true }));
-            return true;
+            return 'ok';
           }
-          return false;
-        } catch (e) {
-          return session.user !== null && Date.now() < session.expiresAt; // offline: keep the page while the token lasts
-        } finally {
-          session.refreshing = null;
+          if (r.status === 401) return 'ended';
+        } catch (e) { /* offline: below */ }
+        // Offline, rate limited, a server error: passing. Try again soon while the token still works.
+        if (session.user && Date.now() < session.expiresAt) {
+          schedule(15000);
+          return 'later';
         }
-      })();
+        return 'ended';
+      };
+      // One renewal at a time across this origin's tabs: two tabs sending the same refresh cookie at once look
+      // like a stolen token, and the server ends the session.
+      session.refreshing = (navigator.locks ? navigator.locks.request('nuscape-refresh', run) : run())
+        .finally(() => { session.refreshing = null; });
     }
     return session.refreshing;
   }
-  function ended() {
-    const wasIn = session.user !== null;
+  /** Drops everything of the signed-in person: token, timers, polls, answers still on their way. */
+  function forget() {
+    generation++;
     clearTimeout(session.timer);
+    stopTimers();
     session.token = null;
     session.user = null;
+    erasures.clear();
+  }
+  function ended() {
+    const wasIn = session.user !== null;
+    forget();
     showSignIn(wasIn ? 'Your session has ended. Sign in again to go on.' : null);
   }
 
@@ -197,6 +234,8 @@
     email.focus();
   }
   function showInvitation(token) {
+    generation++;
+    stopTimers();
     document.getElementById('top').hidden = true;
     const status = h('div', { 'aria-live': 'polite' });
     const password = h('input', { id: 'new-password', type: 'password', autocomplete: 'new-password', minlength: '12', required: true });
@@ -223,8 +262,10 @@
     else route();
   }
   function stopTimers() { for (const t of timers) clearInterval(t); timers.clear(); }
+  const TITLES = { overview: 'Overview', devices: 'Devices', profiles: 'Profiles', limits: 'Limits', settings: 'Settings' };
   async function route() {
     if (!session.user) return;
+    const gen = ++generation;
     routeStarted = performance.now();
     stopTimers();
     charts.length = 0;
@@ -232,38 +273,75 @@
     for (const a of document.querySelectorAll('nav a')) {
       if (a.dataset.view === name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     }
-    main.replaceChildren(h('p', { class: 'loading', role: 'status' }, 'Loading…'));
+    document.title = (TITLES[name] || 'Overview') + ' · NuScape';
+    // A control of the view that asked again (range, zone) keeps the focus; a new view gets it on its heading.
+    const focused = main.contains(document.activeElement) && document.activeElement.id ? document.activeElement.id : null;
+    if (!focused) main.replaceChildren(h('p', { class: 'loading', role: 'status' }, 'Loading…'));
     const views = { overview: () => overview({}), devices: () => id ? deviceView(id) : devices(), profiles: () => id ? profileView(id) : profiles(),
       limits: () => limits(), settings: () => settings() };
-    const show = views[name] || views.overview;
+    const usage = !views[name] || name === 'overview' || (id && (name === 'devices' || name === 'profiles'));
+    let result;
     try {
-      await show();
+      result = await (views[name] || views.overview)();
     } catch (e) {
-      if (e.code !== 'session_ended') main.replaceChildren(errorBox(e), h('button', { type: 'button', onclick: route }, 'Try again'));
+      if (gen !== generation || e.code === 'session_ended') return;
+      charts.length = 0;
+      // The controls stay, so that a range or zone the server refused can be changed.
+      result = [usage ? h('h1', {}, TITLES[name] || 'Overview') : null, usage ? rangeControls() : null, errorBox(e),
+        h('button', { type: 'button', onclick: route }, 'Try again')];
     }
-    main.focus({ preventScroll: true });
+    if (gen !== generation || !session.user) return; // the person moved on, or signed out, while this was asked
+    const { nodes, after } = Array.isArray(result) ? { nodes: result } : result;
+    mount(...nodes);
+    if (after) after();
+    const again = focused && document.getElementById(focused);
+    const heading = main.querySelector('h1');
+    if (again) again.focus({ preventScroll: true });
+    else if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); } else main.focus({ preventScroll: true });
   }
 
   // ---- usage views ------------------------------------------------------------------------------------------
-  function rangeControls(onchange) {
+  function rangeControls(onchange = route) {
     const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-    const known = z => { try { new Intl.DateTimeFormat('en', { timeZone: z }); return true; } catch (e) { return false; } };
-    const pick = h('select', { id: 'range', onchange: () => { view.range = pick.value; localStorage.setItem('nuscape.range', view.range); onchange(); } },
-      [['today', 'Today'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'], ['custom', 'Custom']].map(([v, t]) =>
-        h('option', { value: v, selected: view.range === v }, t)));
-    const from = h('input', { id: 'from', type: 'date', value: view.from, onchange: () => { view.from = from.value; if (view.range === 'custom') onchange(); } });
-    const to = h('input', { id: 'to', type: 'date', value: view.to, onchange: () => { view.to = to.value; if (view.range === 'custom') onchange(); } });
+    const problem = h('p', { class: 'error', role: 'alert', hidden: true });
+    const today = dateText(localDate(Date.now(), view.tz));
+    // A custom range is asked for only once both dates make one: from before to, at most 400 days (the API's limit).
+    const customChanged = () => {
+      if (!view.from || !view.to) return;
+      const days = (Date.parse(view.to) - Date.parse(view.from)) / DAY + 1;
+      const bad = days < 1 ? '“From” must not be after “To”.' : days > 400 ? 'A range may span at most 400 days.' : null;
+      problem.hidden = !bad;
+      problem.textContent = bad || '';
+      if (bad) return;
+      store('from', view.from);
+      store('to', view.to);
+      onchange();
+    };
+    const from = h('input', { id: 'from', type: 'date', value: view.from, max: today, onchange: () => { view.from = from.value; customChanged(); } });
+    const to = h('input', { id: 'to', type: 'date', value: view.to, max: today, onchange: () => { view.to = to.value; customChanged(); } });
+    const pick = h('select', { id: 'range', onchange: () => {
+      view.range = pick.value;
+      store('range', view.range);
+      if (view.range === 'custom' && !(view.from && view.to)) {
+        view.to = today;
+        view.from = dateText(addDays(localDate(Date.now(), view.tz), -6));
+      }
+      onchange();
+    } }, [['today', 'Today'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'], ['custom', 'Custom']].map(([v, t]) =>
+      h('option', { value: v, selected: view.range === v }, t)));
     const tz = h('input', { id: 'tz', list: 'zones', value: view.tz, autocomplete: 'off', onchange: () => {
       if (!known(tz.value)) { toast('Unknown time zone: ' + tz.value + '. Pick one from the list, e.g. Europe/Paris.'); tz.value = view.tz; return; }
-      view.tz = tz.value; localStorage.setItem('nuscape.tz', view.tz); onchange();
+      view.tz = tz.value;
+      store('tz', view.tz);
+      onchange();
     } });
     const kind = h('select', { id: 'kind', onchange: () => { view.kind = kind.value; onchange(); } },
       [['app', 'Apps'], ['web', 'Sites'], ['screen', 'Screen']].map(([v, t]) => h('option', { value: v, selected: view.kind === v }, t)));
     const custom = view.range === 'custom';
-    return h('div', { class: 'controls' },
+    return h('div', {}, h('div', { class: 'controls' },
       h('label', {}, 'Range', pick), h('label', { hidden: !custom }, 'From', from), h('label', { hidden: !custom }, 'To', to),
       h('label', {}, 'Time zone', tz), h('datalist', { id: 'zones' }, zones.map(z => h('option', { value: z }))),
-      h('label', {}, 'Measure', kind));
+      h('label', {}, 'Measure', kind)), problem);
   }
   function bars(items, id, label) {
     if (!items.length) return h('p', { class: 'muted', id }, 'Nothing recorded in this range.');
@@ -278,6 +356,7 @@
   }
   const charts = []; // charts drawn once their view is on the page (uPlot measures its box)
   let routeStarted = 0;
+  let renders = 0; // each view put on the page counts one: what tests and the bench wait for
   function mount(...nodes) {
     main.replaceChildren(...nodes);
     sizeBars(main);
@@ -285,7 +364,7 @@
     // When the view asked for its data, and since the page started loading: what scripts/bench page reads.
     main.dataset.renderMs = String(Math.round(performance.now() - routeStarted));
     main.dataset.sinceLoadMs = String(Math.round(performance.now()));
-    main.dataset.rendered = String(Date.now());
+    main.dataset.rendered = String(++renders);
   }
   function chart(points, title, series) {
     const box = h('div', { class: 'chart', role: 'img', 'aria-label': title + ': see the table below for the values' });
@@ -321,8 +400,7 @@
       get('/usage/top', Object.assign({ kind: 'web', limit: 10 }, base)),
       get('/usage/breakdown', Object.assign({ by: 'category', kind }, base)),
       scope.device_id || scope.profile_id ? null : get('/devices')]);
-    const redraw = () => route();
-    const out = [heading || h('h1', {}, 'Overview'), rangeControls(redraw), extra];
+    const out = [heading || h('h1', {}, 'Overview'), rangeControls(), extra];
     if (deviceList && !deviceList.devices.some(d => d.status !== 'erased')) {
       out.push(h('div', { class: 'notice', id: 'empty' }, h('strong', {}, 'No devices yet. '),
         admin() ? ['Enroll your first device: open ', h('a', { href: '#/devices' }, 'Devices'), ', choose “Enroll a device” and type the code',
@@ -343,13 +421,13 @@
       h('section', { class: 'card', 'aria-labelledby': 'apps-h' }, h('h2', { id: 'apps-h' }, 'Top apps'), bars(apps.items, 'top-apps', 'Top apps')),
       h('section', { class: 'card', 'aria-labelledby': 'sites-h' }, h('h2', { id: 'sites-h' }, 'Top sites'), bars(sites.items, 'top-sites', 'Top sites')),
       h('section', { class: 'card', 'aria-labelledby': 'cat-h' }, h('h2', { id: 'cat-h' }, 'By category'), bars(categories.items, 'categories', 'Time by category'))));
-    mount(...out);
+    return out;
   }
   async function deviceView(id) {
     const list = await get('/devices');
     const d = list.devices.find(x => x.device_id === id);
     if (!d) throw new ApiError(404, 'not_found', 'This device is not in your account (it may have been erased).');
-    await overview({ device_id: id }, h('div', {}, h('p', {}, h('a', { href: '#/devices' }, '← Devices')),
+    return overview({ device_id: id }, h('div', {}, h('p', {}, h('a', { href: '#/devices' }, '← Devices')),
       h('h1', {}, d.name + ' ', h('span', { class: 'badge ' + d.status }, d.status)),
       h('p', { class: 'muted' }, d.platform + ' · last seen ' + when(d.last_seen_at))));
   }
@@ -368,16 +446,46 @@
         h('p', { class: 'muted' }, 'Across ' + p.device_ids.length + ' device' + (p.device_ids.length === 1 ? '' : 's') + '; time on several at once counts once. Added up per device: ',
           h('span', { id: 'sum', 'data-ms': sum }, duration(sum)), '.'),
         chart(screen.points, 'Screen time by ' + (r.step === '60m' ? 'hour' : 'day'), [{ field: 'combined_ms', label: 'combined' }, { field: 'sum_ms', label: 'added up' }])));
-    await overview({ profile_id: id }, head, combinedCard);
+    return overview({ profile_id: id }, head, combinedCard);
   }
 
   // ---- devices ----------------------------------------------------------------------------------------------
-  const erasures = new Map(); // erasure id -> device name, while in progress
+  const erasures = new Map(); // erasure id -> {name, done}, while in progress (and a minute after)
+  /**
+   * The devices view: the enrollment panel and the erasures stay put while the list below them refreshes itself
+   * (statuses change as devices upload), so a code or a token shown once is never wiped by a refresh.
+   */
   async function devices() {
+    const panel = h('div', { id: 'enroll-panel' });
+    const progress = h('div', { id: 'erasures', 'aria-live': 'polite' });
+    const listBox = h('div', {});
+    const [profileList, first] = await Promise.all([get('/profiles'), deviceList(panel)]);
+    listBox.replaceChildren(...first);
+    const gen = generation;
+    const refreshList = async () => {
+      try {
+        const nodes = await deviceList(panel);
+        if (gen === generation) {
+          listBox.replaceChildren(...nodes);
+          main.dataset.rendered = String(++renders);
+        }
+      } catch (e) { /* the next refresh tries again; the list shown stays */ }
+    };
+    return { nodes: [h('h1', {}, 'Devices'),
+      admin() ? h('p', {}, h('button', { type: 'button', id: 'enroll', onclick: () => enroll(panel, profileList.profiles) }, 'Enroll a device')) : null,
+      panel, progress, listBox],
+    after: () => {
+      watchErasures(progress);
+      timers.add(setInterval(refreshList, 30000));
+      devicesChanged = refreshList;
+    } };
+  }
+  let devicesChanged = () => {};
+  async function deviceList(panel) {
     const [list, profileList] = await Promise.all([get('/devices'), get('/profiles')]);
     const names = new Map(profileList.profiles.map(p => [p.profile_id, p.name]));
     const live = list.devices.filter(d => d.status !== 'erased');
-    const panel = h('div', { id: 'enroll-panel' });
+    const gone = list.devices.filter(d => d.status === 'erased');
     const rows = live.map(d => h('tr', { 'data-device': d.device_id },
       h('td', {}, h('a', { href: '#/devices/' + d.device_id }, d.name)),
       h('td', { class: 'hide-narrow' }, d.platform),
@@ -385,18 +493,16 @@
       h('td', {}, when(d.last_seen_at)),
       h('td', { class: 'hide-narrow' }, admin() ? profileSelect(d, profileList.profiles) : names.get(d.profile_id) || '—'),
       admin() ? h('td', {}, h('div', { class: 'row' },
-        h('button', { type: 'button', class: 'secondary', onclick: () => rotate(d, panel) }, 'Rotate token'),
-        h('button', { type: 'button', class: 'danger', 'data-erase': d.device_id, onclick: () => erase(d) }, 'Erase'))) : null));
-    const progress = h('div', { id: 'erasures', 'aria-live': 'polite' });
-    mount(h('h1', {}, 'Devices'),
-      admin() ? h('p', {}, h('button', { type: 'button', id: 'enroll', onclick: () => enroll(panel, profileList.profiles) }, 'Enroll a device')) : null,
-      panel, progress,
-      live.length ? h('div', { class: 'card' }, h('table', { id: 'devices' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', { class: 'hide-narrow' }, 'Platform'),
+        h('button', { type: 'button', class: 'secondary', 'aria-label': 'Rotate the token of ' + d.name, onclick: () => rotate(d, panel) }, 'Rotate token'),
+        h('button', { type: 'button', class: 'danger', 'data-erase': d.device_id, 'aria-label': 'Erase ' + d.name, onclick: () => erase(d) }, 'Erase')))
+        : null));
+    return [live.length ? h('div', { class: 'card' }, h('table', { id: 'devices' }, h('caption', { class: 'visually-hidden' }, 'Devices'),
+      h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', { class: 'hide-narrow' }, 'Platform'),
         h('th', {}, 'Status'), h('th', {}, 'Last seen'), h('th', { class: 'hide-narrow' }, 'Profile'), admin() ? h('th', {}, 'Actions') : null)), h('tbody', {}, rows)))
-        : h('p', { class: 'notice', id: 'empty' }, admin() ? 'No devices yet: enroll the first one with the button above.' : 'No devices yet.'));
-    showErasures(progress);
-    // Statuses change as devices upload: the list refreshes itself while nobody is typing in it.
-    timers.add(setInterval(() => { if (!main.contains(document.activeElement) || document.activeElement === main) devices().catch(() => {}); }, 30000));
+      : h('p', { class: 'notice', id: 'empty' }, admin() ? 'No devices yet: enroll the first one with the button above.' : 'No devices yet.'),
+    gone.length ? h('details', { class: 'card', id: 'erased' }, h('summary', {}, 'Erased devices (' + gone.length + ')'),
+      h('ul', {}, gone.map(d => h('li', { 'data-device': d.device_id }, d.name + ' ', h('span', { class: 'badge erased' }, 'erased'),
+        ' (enrolled ' + when(d.enrolled_at) + '; its data is deleted, its token refused)')))) : null];
   }
   function profileSelect(d, list) {
     const s = h('select', { 'aria-label': 'Profile of ' + d.name, onchange: async () => {
@@ -430,28 +536,44 @@
     if (!confirm('Erase ' + d.name + '? Its token stops working at once and all of its data is deleted. This cannot be undone.')) return;
     try {
       const e = await api('DELETE', '/devices/' + d.device_id);
-      erasures.set(e.erasure_id, d.name);
+      erasures.set(e.erasure_id, { name: d.name, done: false });
       toast('Erasing ' + d.name);
-      await devices();
+      await devicesChanged();
+      watchErasures(document.getElementById('erasures'));
+      document.getElementById('enroll')?.focus(); // the erased row and its button are gone
     } catch (e) { toast(e.message); }
   }
-  function showErasures(box) {
-    if (!erasures.size) return;
+  /** Polls the erasures under way, one poll at a time, until none is left; the list is rewritten only when a status changes. */
+  function watchErasures(box) {
+    if (!box || !erasures.size || box.dataset.watching) return;
+    box.dataset.watching = 'yes';
+    const gen = generation;
+    let shown = '';
     const poll = async () => {
+      if (gen !== generation) return;
       const items = [];
-      for (const [id, name] of erasures) {
-        try {
-          const e = await get('/erasures/' + id);
-          items.push(h('li', { 'data-erasure': id, 'data-status': e.status }, name + ': ',
-            h('span', { class: 'badge ' + (e.status === 'done' ? 'ok' : 'pending') }, e.status === 'done' ? 'erased' : 'erasing'),
-            e.status === 'done' ? ' on ' + when(e.completed_at) : ' since ' + when(e.requested_at) + ' (data is deleted within minutes)'));
-          if (e.status === 'done') setTimeout(() => erasures.delete(id), 60000);
-        } catch (err) { items.push(h('li', {}, name + ': ' + err.message)); }
+      for (const [id, e] of erasures) {
+        if (!e.done) {
+          try {
+            const answer = await get('/erasures/' + id);
+            Object.assign(e, { done: answer.status === 'done', requested: answer.requested_at, completed: answer.completed_at });
+            if (e.done) setTimeout(() => erasures.delete(id), 60000);
+          } catch (err) { e.error = err.message; }
+        }
+        items.push([id, e.name, e.done, e.done ? ' on ' + when(e.completed) : e.error ? ' (could not ask: ' + e.error + ')'
+          : ' since ' + when(e.requested) + ' (its data is deleted within minutes)']);
       }
-      box.replaceChildren(h('section', { class: 'card' }, h('h2', {}, 'Erasures'), h('ul', {}, items)));
+      const text = JSON.stringify(items);
+      if (gen === generation && text !== shown) {
+        shown = text;
+        box.replaceChildren(h('section', { class: 'card' }, h('h2', {}, 'Erasures'), h('ul', {}, items.map(([id, name, done, note]) =>
+          h('li', { 'data-erasure': id, 'data-status': done ? 'done' : 'pending' }, name + ': ',
+            h('span', { class: 'badge ' + (done ? 'ok' : 'pending') }, done ? 'erased' : 'erasing'), note)))));
+      }
+      if (gen === generation && [...erasures.values()].some(x => !x.done)) setTimeout(poll, 3000);
+      else delete box.dataset.watching;
     };
     poll();
-    timers.add(setInterval(poll, 3000));
   }
 
   // ---- profiles and limits ------------------------------------------------------------------------------------
@@ -459,11 +581,11 @@
     const [list, devs] = await Promise.all([get('/profiles'), get('/devices')]);
     const name = new Map(devs.devices.map(d => [d.device_id, d.name]));
     const input = h('input', { id: 'profile-name', required: true, maxlength: '100' });
-    mount(h('h1', {}, 'Profiles'),
+    return [h('h1', {}, 'Profiles'),
       h('p', { class: 'muted' }, 'A profile is a person; the devices in it are counted together.'),
       admin() ? h('form', { class: 'row card', onsubmit: async ev => {
         ev.preventDefault();
-        try { await api('POST', '/profiles', { name: input.value }); await profiles(); } catch (e) { toast(e.message); }
+        try { await api('POST', '/profiles', { name: input.value }); route(); } catch (e) { toast(e.message); }
       } }, h('label', {}, 'New profile', input), h('button', { type: 'submit' }, 'Add')) : null,
       list.profiles.length ? h('div', { class: 'card' }, h('table', { id: 'profiles' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Devices'),
         admin() ? h('th', {}, 'Actions') : null)), h('tbody', {}, list.profiles.map(p => h('tr', {},
@@ -471,9 +593,9 @@
         h('td', {}, p.device_ids.map(id => name.get(id) || id).join(', ') || '—'),
         admin() ? h('td', {}, h('button', { type: 'button', class: 'danger', onclick: async () => {
           if (!confirm('Delete the profile ' + p.name + '? Its devices stay, without a profile.')) return;
-          try { await api('DELETE', '/profiles/' + p.profile_id); await profiles(); } catch (e) { toast(e.message); }
+          try { await api('DELETE', '/profiles/' + p.profile_id); route(); } catch (e) { toast(e.message); }
         } }, 'Delete')) : null)))))
-        : h('p', { class: 'notice' }, 'No profiles yet.'));
+        : h('p', { class: 'notice' }, 'No profiles yet.')];
   }
   function target(t) {
     return t.all ? 'all screen time' : t.category ? 'category ' + t.category : t.kind + ' ' + t.key;
@@ -484,17 +606,18 @@
     const states = await Promise.all(list.limits.map(l => get('/limits/' + l.limit_id + '/status').catch(e => ({ state: 'unknown', error: e.message }))));
     const rows = list.limits.map((l, i) => h('tr', { 'data-limit': l.limit_id },
       h('td', {}, who.get(l.profile_id || l.device_id) || '—'), h('td', {}, target(l.target)),
-      h('td', { class: 'num' }, duration(l.daily_ms)), h('td', { class: 'num', 'data-ms': states[i].used_ms }, duration(states[i].used_ms)),
-      h('td', { class: 'num' }, duration(states[i].remaining_ms)), h('td', {}, h('span', { class: 'badge ' + states[i].state }, states[i].state)),
+      h('td', { class: 'num' }, duration(l.daily_ms)),
+      h('td', { class: 'num', 'data-ms': states[i].used_ms }, states[i].error ? '—' : duration(states[i].used_ms)),
+      h('td', { class: 'num', title: states[i].error || null }, states[i].error ? '—' : duration(states[i].remaining_ms)), h('td', {}, h('span', { class: 'badge ' + states[i].state }, states[i].state)),
       admin() ? h('td', {}, h('button', { type: 'button', class: 'danger', onclick: async () => {
         if (!confirm('Delete this limit?')) return;
-        try { await api('DELETE', '/limits/' + l.limit_id); await limits(); } catch (e) { toast(e.message); }
+        try { await api('DELETE', '/limits/' + l.limit_id); route(); } catch (e) { toast(e.message); }
       } }, 'Delete')) : null));
-    mount(h('h1', {}, 'Limits'), h('p', { class: 'muted' }, 'Today’s use against each daily limit, in the limit’s own time zone.'),
+    return [h('h1', {}, 'Limits'), h('p', { class: 'muted' }, 'Today’s use against each daily limit, in the limit’s own time zone.'),
       admin() ? limitForm(profileList.profiles, devs.devices.filter(d => d.status !== 'erased')) : null,
       list.limits.length ? h('div', { class: 'card' }, h('table', { id: 'limits' }, h('thead', {}, h('tr', {}, h('th', {}, 'Who'), h('th', {}, 'What'),
         h('th', { class: 'num' }, 'Daily'), h('th', { class: 'num' }, 'Used today'), h('th', { class: 'num' }, 'Left'), h('th', {}, 'State'),
-        admin() ? h('th', {}, 'Actions') : null)), h('tbody', {}, rows))) : h('p', { class: 'notice' }, 'No limits yet.'));
+        admin() ? h('th', {}, 'Actions') : null)), h('tbody', {}, rows))) : h('p', { class: 'notice' }, 'No limits yet.')];
   }
   function limitForm(profileList, deviceList) {
     const who = h('select', { id: 'limit-who', required: true }, profileList.map(p => h('option', { value: 'p:' + p.profile_id }, p.name + ' (profile)')),
@@ -509,7 +632,7 @@
       const t = w === 'all' ? { all: true } : w.includes(':') ? { kind: w.slice(0, w.indexOf(':')), key: w.slice(w.indexOf(':') + 1) } : { category: w };
       try {
         await api('POST', '/limits', Object.assign(type === 'p' ? { profile_id: id } : { device_id: id }, { target: t, daily_ms: minutes.value * 60000, tz: view.tz }));
-        await limits();
+        route();
       } catch (e) { status.replaceChildren(errorBox(e)); }
     } }, h('h2', {}, 'Add a daily limit'), h('div', { class: 'row' }, h('label', {}, 'For', who), h('label', {}, 'On', what),
       h('label', {}, 'Minutes a day', minutes), h('button', { type: 'submit' }, 'Add')), status);
@@ -521,12 +644,12 @@
     const now = Date.now();
     const [policy, categories, users, keys, hooks, audit] = await Promise.all([get('/policy'), get('/categories'), get('/users'), get('/api-keys'),
       get('/webhooks'), get('/audit', { from: iso(now - 7 * DAY), to: iso(now + 60000), limit: 100 })]);
-    mount(h('h1', {}, 'Settings'), policyForm(policy), categoryForm(categories), userSection(users), keySection(keys),
+    return [h('h1', {}, 'Settings'), policyForm(policy), categoryForm(categories), userSection(users), keySection(keys),
       hookSection(hooks), h('section', { class: 'card', 'aria-labelledby': 'audit-h' }, h('h2', { id: 'audit-h' }, 'Audit log (last 7 days)'),
         audit.entries.length ? h('table', { id: 'audit' }, h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'What'),
           h('th', { class: 'hide-narrow' }, 'Target'))), h('tbody', {}, audit.entries.map(e => h('tr', {}, h('td', {}, when(e.at)), h('td', {}, e.actor),
           h('td', {}, e.action), h('td', { class: 'hide-narrow' }, e.target || '')))))
-          : h('p', { class: 'muted' }, 'Nothing in the last 7 days.')));
+          : h('p', { class: 'muted' }, 'Nothing in the last 7 days.'))];
   }
   function field(id, label, value, attrs) {
     const input = h('input', Object.assign({ id, name: id, value: value ?? '' }, attrs));
@@ -579,7 +702,8 @@
       h('table', { id: 'users' }, h('thead', {}, h('tr', {}, h('th', {}, 'Email'), h('th', {}, 'Role'), h('th', { class: 'hide-narrow' }, 'Status'), h('th', {}, ''))),
         h('tbody', {}, u.users.map(x => {
           const r = h('select', { 'aria-label': 'Role of ' + x.email, onchange: async () => {
-            try { await api('PATCH', '/users/' + x.user_id, { role: r.value }); toast('Role saved'); } catch (e) { toast(e.message); r.value = x.role; }
+            if (!confirm('Make ' + x.email + ' ' + (r.value === 'admin' ? 'an admin' : 'a viewer') + '?')) { r.value = x.role; return; }
+            try { await api('PATCH', '/users/' + x.user_id, { role: r.value }); x.role = r.value; toast('Role saved'); } catch (e) { toast(e.message); r.value = x.role; }
           } }, ['viewer', 'admin'].map(v => h('option', { value: v, selected: x.role === v }, v)));
           return h('tr', {}, h('td', {}, x.email), h('td', {}, r), h('td', { class: 'hide-narrow' }, x.status), h('td', {}, h('button', { type: 'button', class: 'danger',
             onclick: async () => {
@@ -643,23 +767,33 @@
 
   // ---- start ------------------------------------------------------------------------------------------------
   document.getElementById('sign-out').addEventListener('click', async () => {
-    try { await send('DELETE', '/sessions/current', undefined, false); } catch (e) { /* signed out locally all the same */ }
-    clearTimeout(session.timer);
-    session.user = null;
-    session.token = null;
+    let r = null;
+    try { r = await send('DELETE', '/sessions/current', undefined, false); } catch (e) { r = null; }
+    if (!r || !(r.ok || r.status === 401)) {
+      // Signing out only here would leave the session alive on the server: a reload would sign in again.
+      toast('Could not sign out on the server (' + (r ? 'it answered ' + r.status : 'it could not be reached') + '): try again.');
+      return;
+    }
+    forget();
     showSignIn(null);
   });
   for (const a of document.querySelectorAll('nav a')) {
     a.addEventListener('click', () => { if (a.getAttribute('href') === location.hash) route(); }); // the current view again: fresh data
   }
+  document.querySelector('.skip').addEventListener('click', ev => { ev.preventDefault(); main.focus(); }); // not a route
+  function invitationToken() {
+    const m = location.hash.match(/^#invitation=(.+)$/);
+    if (!m) return null;
+    try { return decodeURIComponent(m[1]); } catch (e) { return m[1]; }
+  }
   window.addEventListener('hashchange', () => {
-    const invitation = location.hash.match(/^#invitation=(.+)$/);
-    if (invitation) showInvitation(decodeURIComponent(invitation[1]));
-    else route();
+    const invitation = invitationToken();
+    if (invitation) showInvitation(invitation);
+    else if (location.hash.startsWith('#/')) route(); // anything else is an anchor within the page, not a view
   });
   (async () => {
-    const invitation = location.hash.match(/^#invitation=(.+)$/);
-    if (invitation) { showInvitation(decodeURIComponent(invitation[1])); return; }
-    if (await refresh()) start(); else showSignIn(null);
+    const invitation = invitationToken();
+    if (invitation) { showInvitation(invitation); return; }
+    if (await refresh() === 'ok') start(); else showSignIn(null);
   })();
 })();
