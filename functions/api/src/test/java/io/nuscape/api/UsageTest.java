@@ -317,12 +317,7 @@ class UsageTest {
         Instant old = H.minus(Duration.ofDays(10));
         Instant recent = H.minus(Duration.ofDays(1));
         try (Connection c = db.connect()) {
-            io.nuscape.testkit.Enrollment.enroll(c, Map.of(device, account));
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO policies (account_id, retention_days_1m, retention_days_5m, retention_days_60m)"
-                    + " VALUES (?, 1, 2, 400)")) {
-                p.setObject(1, account);
-                p.executeUpdate();
-            }
+            enrollKeeping(c, account, device, 1, 2, 400);
             try (PreparedStatement p = c.prepareStatement("INSERT INTO usage_60m VALUES (?, ?, ?, 'app', 'k', 1, ?)")) {
                 for (Instant at : List.of(old, recent)) {
                     p.setObject(1, account);
@@ -369,6 +364,65 @@ class UsageTest {
         assertEquals(false, utc.get("approximate").asBoolean());
         for (JsonNode point : utc.get("points")) {
             assertEquals("60m", point.get("granularity").asText());
+        }
+    }
+
+    /**
+     * Where the hours meet the 5m rollups in a half-hour zone (Kolkata midnight is 18:30 UTC), the hour row from 18:00
+     * straddles the seam: its minutes count once, those before the seam in the older (approximate) day, those after
+     * in the first exact day, never the half hour twice.
+     */
+    @Test
+    void theSeamBetweenHoursAndFiveMinutesCountsEachMinuteOnce() throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID device = UUID.randomUUID();
+        java.time.ZoneId kolkata = java.time.ZoneId.of("Asia/Kolkata");
+        Instant edge = Instant.now().minus(Duration.ofDays(2));
+        Instant seam = java.time.LocalDate.ofInstant(edge, kolkata).plusDays(1).atStartOfDay(kolkata).toInstant();
+        Instant hour = seam.minus(Duration.ofMinutes(30));
+        try (Connection c = db.connect()) {
+            enrollKeeping(c, account, device, 1, 2, 400);
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO usage_60m VALUES (?, ?, ?, 'app', 'k', 12, 3600000)")) {
+                p.setObject(1, account);
+                p.setObject(2, device);
+                p.setTimestamp(3, Timestamp.from(hour));
+                p.executeUpdate();
+            }
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO usage_5m VALUES (?, ?, ?, 'app', 'k', 1, 300000)")) {
+                for (int m = 0; m < 12; m++) {
+                    p.setObject(1, account);
+                    p.setObject(2, device);
+                    p.setTimestamp(3, Timestamp.from(hour.plusSeconds(300L * m)));
+                    p.executeUpdate();
+                }
+            }
+        }
+        JsonNode days = ok(get(account, "/api/v1/usage/timeseries?from=" + seam.minus(Duration.ofDays(2)) + "&to=" + seam.plus(Duration.ofDays(1))
+                + "&step=1d&tz=Asia%2FKolkata"));
+        long total = 0;
+        long events = 0;
+        for (JsonNode point : days.get("points")) {
+            Instant start = java.time.OffsetDateTime.parse(point.get("bucket_start").asText()).toInstant();
+            long expected = start.equals(seam) || start.equals(seam.minus(Duration.ofDays(1))) ? 1_800_000L : 0L;
+            assertEquals(expected, point.get("duration_ms").asLong(), point.toString());
+            assertEquals(start.isBefore(seam) ? "60m" : "5m", point.get("granularity").asText(), point.toString());
+            total += point.get("duration_ms").asLong();
+            events += point.get("events").asLong();
+        }
+        assertEquals(3_600_000L, total, "the straddling hour once");
+        assertEquals(12, events);
+    }
+
+    /** An account and its device, with a policy keeping each granularity the days given. */
+    static void enrollKeeping(Connection c, UUID account, UUID device, int days1m, int days5m, int days60m) throws Exception {
+        io.nuscape.testkit.Enrollment.enroll(c, Map.of(device, account));
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO policies (account_id, retention_days_1m, retention_days_5m, retention_days_60m)"
+                + " VALUES (?, ?, ?, ?)")) {
+            p.setObject(1, account);
+            p.setInt(2, days1m);
+            p.setInt(3, days5m);
+            p.setInt(4, days60m);
+            p.executeUpdate();
         }
     }
 

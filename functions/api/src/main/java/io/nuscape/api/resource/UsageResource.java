@@ -331,20 +331,59 @@ public final class UsageResource {
                 }
             }
         }
-        List<UsageReader.Point> points = new ArrayList<>(buckets.size());
-        for (int first = 0; first < buckets.size(); ) {
+        // Runs of buckets answered from the same rollups, oldest (coarsest) first.
+        int n = buckets.size();
+        List<int[]> runs = new ArrayList<>();
+        for (int first = 0; first < n; ) {
             int end = first;
-            while (end < buckets.size() && used[end] == used[first]) {
+            while (end < n && used[end] == used[first]) {
                 end++;
             }
-            List<Instant> edges = new ArrayList<>();
-            for (int i = first; i <= end; i++) {
-                edges.add(i < buckets.size() ? buckets.start(i) : buckets.last());
-            }
-            UsageQuery part = new UsageQuery(q.accountId(), edges.get(0), edges.get(edges.size() - 1), used[first], q.kind(), q.key(),
-                    q.deviceId(), q.devices(), q.keys());
-            points.addAll(reader.series(part, edges));
+            runs.add(new int[] {first, end});
             first = end;
+        }
+        Instant[] lo = new Instant[runs.size()];
+        Instant[] hi = new Instant[runs.size()];
+        for (int r = 0; r < runs.size(); r++) {
+            lo[r] = buckets.start(runs.get(r)[0]);
+            hi[r] = runs.get(r)[1] < n ? buckets.start(runs.get(r)[1]) : buckets.last();
+        }
+        // Where a coarser run meets a finer one off its own grid (a Kolkata midnight, 18:30 UTC, after hours), the
+        // coarser row that straddles the seam would count the half after it again: the coarser run stops at the
+        // start of that row, and the finer run answers from there, for the buckets those minutes fall in.
+        for (int r = 1; r < runs.size(); r++) {
+            Granularity coarser = used[runs.get(r - 1)[0]];
+            if (coarser.millis() > used[runs.get(r)[0]].millis()) {
+                long cut = Math.max(lo[r - 1].toEpochMilli(), Math.floorDiv(lo[r].toEpochMilli(), coarser.millis()) * coarser.millis());
+                hi[r - 1] = Instant.ofEpochMilli(cut);
+                lo[r] = Instant.ofEpochMilli(cut);
+            }
+        }
+        long[] duration = new long[n];
+        long[] events = new long[n];
+        for (int r = 0; r < runs.size(); r++) {
+            if (!lo[r].isBefore(hi[r])) {
+                continue;
+            }
+            List<Instant> edges = new ArrayList<>(List.of(lo[r]));
+            List<Integer> bucketOf = new ArrayList<>(List.of(bucketAt(buckets, lo[r])));
+            for (int i = 0; i < n; i++) {
+                if (buckets.start(i).isAfter(lo[r]) && buckets.start(i).isBefore(hi[r])) {
+                    edges.add(buckets.start(i));
+                    bucketOf.add(i);
+                }
+            }
+            edges.add(hi[r]);
+            UsageQuery part = new UsageQuery(q.accountId(), lo[r], hi[r], used[runs.get(r)[0]], q.kind(), q.key(), q.deviceId(), q.devices(), q.keys());
+            List<UsageReader.Point> got = reader.series(part, edges);
+            for (int k = 0; k < got.size(); k++) {
+                duration[bucketOf.get(k)] += got.get(k).durationMs();
+                events[bucketOf.get(k)] += got.get(k).events();
+            }
+        }
+        List<UsageReader.Point> points = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            points.add(new UsageReader.Point(buckets.start(i), duration[i], events[i]));
         }
         List<Map<String, Object>> out = new ArrayList<>();
         boolean approximate = false;
@@ -370,6 +409,15 @@ public final class UsageResource {
         body.put("approximate", approximate);
         body.put("points", out);
         return json(200, body);
+    }
+
+    /** The bucket whose span holds {@code t} (the first bucket for a time before it). */
+    private static int bucketAt(Buckets buckets, Instant t) {
+        int found = 0;
+        for (int i = 0; i < buckets.size() && !buckets.start(i).isAfter(t); i++) {
+            found = i;
+        }
+        return found;
     }
 
     private UsageQuery query(ContainerRequestContext request, String fromText, String toText, Optional<String> kind, String key,
