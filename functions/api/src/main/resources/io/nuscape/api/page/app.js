@@ -61,10 +61,11 @@
     if (!iso) return 'never';
     return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: view.tz }).format(new Date(iso));
   }
-  function change(now, before) {
+  function change(now, before, running) {
+    const against = running ? ' so far, against the whole previous period' : ' against the previous period';
     if (!before) return now ? 'new this period' : 'no change';
     const pct = Math.round((now - before) * 100 / before);
-    return (pct > 0 ? '+' : '') + pct + ' % against the previous period';
+    return (pct > 0 ? '+' : '') + pct + ' %' + against;
   }
 
   // ---- time zones: midnights of a zone's calendar without a date library ------------------------------------
@@ -77,6 +78,17 @@
     const wall = Date.UTC(y, m - 1, d);
     let t = wall - offsetAt(wall, tz);
     t = wall - offsetAt(t, tz);
+    const want = dateText([y, m, d]);
+    if (dateText(localDate(t, tz)) < want) {
+      // Midnight skipped by a daylight-saving change (Havana, Santiago): the day starts at its first instant, 01:00.
+      let lo = t;
+      let hi = t + 3 * 3600000;
+      while (hi - lo > 1000) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (dateText(localDate(mid, tz)) < want) lo = mid; else hi = mid;
+      }
+      t = Math.floor(hi / 60000) * 60000;
+    }
     return t;
   }
   function localDate(t, tz) {
@@ -413,7 +425,7 @@
       h('section', { class: 'card', 'aria-labelledby': 'total-h' }, h('h2', { id: 'total-h' }, label),
         h('div', { class: 'big', id: 'total', 'data-ms': summary.duration_ms }, duration(summary.duration_ms)),
         h('p', { id: 'change', class: summary.duration_ms > summary.previous.duration_ms ? 'up' : 'down' },
-          change(summary.duration_ms, summary.previous.duration_ms)),
+          change(summary.duration_ms, summary.previous.duration_ms, Date.parse(r.to) > Date.now())),
         h('p', { class: 'muted' }, summary.events + ' events from ' + summary.active_devices + ' device' + (summary.active_devices === 1 ? '' : 's'))),
       h('section', { class: 'card', 'aria-labelledby': 'trend-h' }, h('h2', { id: 'trend-h' }, 'Trend by ' + (r.step === '60m' ? 'hour' : 'day')),
         chart(series.points, label + ' by ' + (r.step === '60m' ? 'hour' : 'day'), [{ field: 'duration_ms', label: 'time' }]), approximate)));
