@@ -94,16 +94,36 @@ public final class PostgresUsageReader implements UsageReader {
     }
 
     @Override
-    public Summary summary(UsageQuery q) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT coalesce(sum(duration_ms), 0), coalesce(sum(events), 0), count(DISTINCT device_id) FROM ")
+    public Summary summary(UsageQuery q, int limit) throws SQLException {
+        // One pass over the range's rows, grouped two ways at once: by device (totals and active devices, from a few
+        // dozen groups) and by key (the top, ordered and cut in the database).
+        StringBuilder sql = new StringBuilder("WITH g AS (SELECT key, device_id, sum(duration_ms) AS d, sum(events) AS e FROM ")
                 .append(q.granularity().table())
                 .append(" WHERE account_id = ? AND bucket_start >= ? AND bucket_start < ?");
         List<Object> params = new ArrayList<>(List.of(q.accountId(), start(q), Timestamp.from(q.to())));
         filters(q, sql, params, "");
+        sql.append(" GROUP BY GROUPING SETS ((key), (device_id)))"
+                + " SELECT NULL::text, d, e FROM g WHERE device_id IS NOT NULL"
+                + " UNION ALL (SELECT key, d, e FROM g WHERE key IS NOT NULL ORDER BY d DESC, key LIMIT ?)");
+        params.add(limit);
+        long duration = 0;
+        long events = 0;
+        long devices = 0;
+        List<TopItem> top = new ArrayList<>();
         try (ConnectionPool.Lease l = pool.borrow(); PreparedStatement s = prepare(l, sql.toString(), params); ResultSet rs = s.executeQuery()) {
-            rs.next();
-            return new Summary(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+            while (rs.next()) {
+                String key = rs.getString(1);
+                if (key == null) {
+                    duration += rs.getLong(2);
+                    events += rs.getLong(3);
+                    devices++;
+                } else {
+                    top.add(new TopItem(key, rs.getLong(2), rs.getLong(3)));
+                }
+            }
         }
+        top.sort(java.util.Comparator.comparingLong(TopItem::durationMs).reversed().thenComparing(TopItem::key)); // UNION ALL keeps no order
+        return new Summary(duration, events, devices, top);
     }
 
     @Override

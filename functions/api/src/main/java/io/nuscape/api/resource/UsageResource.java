@@ -158,9 +158,9 @@ public final class UsageResource {
     }
 
     private Map<String, Object> summaryOf(UsageQuery q, int limit) throws Exception {
-        UsageReader.Summary s = reader.summary(q);
+        UsageReader.Summary s = reader.summary(q, limit);
         List<Map<String, Object>> top = new ArrayList<>();
-        for (UsageReader.TopItem i : reader.top(q, limit)) {
+        for (UsageReader.TopItem i : s.top()) {
             var item = new LinkedHashMap<String, Object>();
             item.put("key", i.key());
             item.put("duration_ms", i.durationMs());

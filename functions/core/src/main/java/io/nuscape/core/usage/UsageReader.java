@@ -12,11 +12,12 @@ public interface UsageReader {
     /** Keys by duration descending, then key. */
     List<TopItem> top(UsageQuery query, int limit) throws Exception;
 
-    /** The range's totals: duration, events, and devices with any use. */
-    record Summary(long durationMs, long events, long activeDevices) {
+    /** The range's totals (duration, events, devices with any use) and its top keys. */
+    record Summary(long durationMs, long events, long activeDevices, List<TopItem> top) {
     }
 
-    Summary summary(UsageQuery query) throws Exception;
+    /** Totals and the top {@code limit} keys of the range, read in one pass over its rows. */
+    Summary summary(UsageQuery query, int limit) throws Exception;
 
     /** What a breakdown groups by, besides categories and profiles (which are made of keys and devices). */
     enum Dimension { DEVICE, KIND }
