@@ -14,9 +14,6 @@ import java.util.UUID;
 
 /** {@link SessionStore} on Postgres (V6). */
 public final class PostgresSessionStore implements SessionStore {
-    /** How long after a refresh its token may be presented again because the answer was lost (see {@link #refresh}). */
-    static final java.time.Duration REUSE_GRACE = java.time.Duration.ofSeconds(10);
-
     private final ConnectionPool pool;
 
     public PostgresSessionStore(ConnectionPool pool) {
@@ -35,7 +32,7 @@ public final class PostgresSessionStore implements SessionStore {
                 s.setTimestamp(5, Timestamp.from(expiresAt));
                 s.executeUpdate();
             }
-            insertToken(c, refreshHash, sessionId, change.at(), null);
+            insertToken(c, refreshHash, sessionId, change.at());
             AuditRows.append(c, user.accountId(), change, "session.signed_in", "session:" + sessionId);
             return null;
         });
@@ -46,14 +43,13 @@ public final class PostgresSessionStore implements SessionStore {
         return Transaction.run(pool, c -> {
             UUID session;
             boolean used;
-            Instant usedAt = null;
             Instant expires;
             boolean revoked;
             UUID account;
             UUID userId;
             // Both rows locked: of two refreshes with one token, the second waits and then finds it used.
             try (PreparedStatement s = c.prepareStatement("SELECT s.session_id, r.used_at IS NOT NULL, s.expires_at,"
-                    + " s.revoked_at IS NOT NULL, s.account_id, s.user_id, r.used_at FROM refresh_tokens r JOIN sessions s USING (session_id)"
+                    + " s.revoked_at IS NOT NULL, s.account_id, s.user_id FROM refresh_tokens r JOIN sessions s USING (session_id)"
                     + " WHERE r.token_hash = ? FOR UPDATE OF r, s")) {
                 s.setBytes(1, presentedHash);
                 try (ResultSet rs = s.executeQuery()) {
@@ -66,14 +62,12 @@ public final class PostgresSessionStore implements SessionStore {
                     revoked = rs.getBoolean(4);
                     account = rs.getObject(5, UUID.class);
                     userId = rs.getObject(6, UUID.class);
-                    usedAt = used ? rs.getTimestamp(7).toInstant() : null;
                 }
             }
             if (revoked) {
                 return new Refresh.Refused("revoked");
             }
-            boolean retry = used && retiredLostSuccessor(c, presentedHash, usedAt, now);
-            if (used && !retry) {
+            if (used) {
                 try (PreparedStatement s = c.prepareStatement("UPDATE sessions SET revoked_at = ?, revoked_reason = 'reused' WHERE session_id = ?")) {
                     s.setTimestamp(1, Timestamp.from(now));
                     s.setObject(2, session);
@@ -96,14 +90,12 @@ public final class PostgresSessionStore implements SessionStore {
                     user = PostgresUserStore.user(rs);
                 }
             }
-            if (!retry) { // a retry keeps the first use's time: its grace is counted from then, never extended
-                try (PreparedStatement s = c.prepareStatement("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?")) {
-                    s.setTimestamp(1, Timestamp.from(now));
-                    s.setBytes(2, presentedHash);
-                    s.executeUpdate();
-                }
+            try (PreparedStatement s = c.prepareStatement("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?")) {
+                s.setTimestamp(1, Timestamp.from(now));
+                s.setBytes(2, presentedHash);
+                s.executeUpdate();
             }
-            insertToken(c, nextHash, session, now, presentedHash);
+            insertToken(c, nextHash, session, now);
             return new Refresh.Rotated(user, session, expires);
         });
     }
@@ -128,29 +120,11 @@ public final class PostgresSessionStore implements SessionStore {
         });
     }
 
-    /**
-     * A token used moments ago whose successor was never used: the answer of that refresh was lost (the connection
-     * dropped after the commit) and the page asks again. The successor, which nobody holds, is retired and the
-     * caller gets a new one, so the session still has one live token. Beyond the grace, or once the successor has
-     * been used, a second use is a stolen copy and ends the session.
-     */
-    private static boolean retiredLostSuccessor(java.sql.Connection c, byte[] presentedHash, Instant usedAt, Instant now) throws SQLException {
-        if (usedAt == null || now.isAfter(usedAt.plus(REUSE_GRACE))) {
-            return false;
-        }
-        try (PreparedStatement s = c.prepareStatement("UPDATE refresh_tokens SET used_at = ? WHERE replaces = ? AND used_at IS NULL")) {
-            s.setTimestamp(1, Timestamp.from(now));
-            s.setBytes(2, presentedHash);
-            return s.executeUpdate() == 1;
-        }
-    }
-
-    private static void insertToken(java.sql.Connection c, byte[] hash, UUID session, Instant at, byte[] replaces) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO refresh_tokens (token_hash, session_id, issued_at, replaces) VALUES (?, ?, ?, ?)")) {
+    private static void insertToken(java.sql.Connection c, byte[] hash, UUID session, Instant at) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES (?, ?, ?)")) {
             s.setBytes(1, hash);
             s.setObject(2, session);
             s.setTimestamp(3, Timestamp.from(at));
-            s.setBytes(4, replaces);
             s.executeUpdate();
         }
     }
