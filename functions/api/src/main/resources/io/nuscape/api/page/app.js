@@ -683,7 +683,7 @@
       h('div', {}, field('retention_days_1m', 'Keep minutes (days)', p.retention_days_1m, { type: 'number', min: '1' })),
       h('div', {}, field('retention_days_5m', 'Keep 5 minutes (days)', p.retention_days_5m, { type: 'number', min: '1' })),
       h('div', {}, field('retention_days_60m', 'Keep hours (days)', p.retention_days_60m, { type: 'number', min: '1' })),
-      h('div', {}, field('rate_limit_events_per_minute', 'Events a minute', p.rate_limit_events_per_minute, { type: 'number', min: '1' })),
+      h('div', {}, field('rate_limit_events_per_minute', 'Events a minute (empty: the default)', p.rate_limit_events_per_minute, { type: 'number', min: '1' })),
       h('div', {}, field('monthly_event_quota', 'Monthly quota (empty: none)', p.monthly_event_quota, { type: 'number', min: '1' })),
       h('div', {}, h('label', { for: 'quota_mode' }, 'Quota mode'), mode)), h('p', {}, h('button', { type: 'submit' }, 'Save policy')), status);
   }
