@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -33,6 +34,8 @@ public final class ClientConfig {
     private final Duration closeTimeout;
     private final boolean autoUpload;
     private final boolean syncEveryWrite;
+    private final Duration tokenRejectedRetry;
+    private final boolean allowInsecureHttp;
     private final Clock clock;
 
     private ClientConfig(Builder b) {
@@ -53,15 +56,21 @@ public final class ClientConfig {
         this.closeTimeout = b.closeTimeout;
         this.autoUpload = b.autoUpload;
         this.syncEveryWrite = b.syncEveryWrite;
+        this.tokenRejectedRetry = b.tokenRejectedRetry;
+        this.allowInsecureHttp = b.allowInsecureHttp;
         this.clock = b.clock;
+        if (serverUrl != null) {
+            checkScheme(serverUrl, allowInsecureHttp);
+        }
         if (batchSize < 1 || batchSize > MAX_BATCH_EVENTS) {
             throw new IllegalArgumentException("batchSize must be 1 to " + MAX_BATCH_EVENTS + " (the contract's limit)");
         }
         if (maxBatchBytes < 1024 || maxBatchBytes > MAX_BATCH_BYTES) {
             throw new IllegalArgumentException("maxBatchBytes must be 1024 to " + MAX_BATCH_BYTES);
         }
-        if (maxQueuedEvents < batchSize) {
-            throw new IllegalArgumentException("maxQueuedEvents must be at least batchSize");
+        if (maxQueuedEvents <= batchSize) {
+            // A batch being sent is never dropped: with no room beside a full one, a new event could not be kept.
+            throw new IllegalArgumentException("maxQueuedEvents must be more than batchSize");
         }
         if (maxDeadLetters < 0) {
             throw new IllegalArgumentException("maxDeadLetters must not be negative");
@@ -70,12 +79,46 @@ public final class ClientConfig {
         positive(backoffBase, "backoffBase");
         positive(connectTimeout, "connectTimeout");
         positive(requestTimeout, "requestTimeout");
+        positive(tokenRejectedRetry, "tokenRejectedRetry");
         if (backoffCap.compareTo(backoffBase) < 0) {
             throw new IllegalArgumentException("backoffCap must be at least backoffBase");
         }
         if (maxRetryAfter.isNegative() || tokenRenewBefore.isNegative() || closeTimeout.isNegative()) {
             throw new IllegalArgumentException("maxRetryAfter, tokenRenewBefore and closeTimeout must not be negative");
         }
+    }
+
+    /**
+     * The bearer token goes with every request: plain http only to this machine (where nobody on the network can
+     * read it), or when the caller opted in.
+     */
+    static void checkScheme(URI url, boolean allowInsecureHttp) {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals("https")) {
+            return;
+        }
+        if (!scheme.equals("http")) {
+            throw new IllegalArgumentException("serverUrl must be an https URL: " + url);
+        }
+        if (!allowInsecureHttp && !isLoopback(url.getHost())) {
+            throw new IllegalArgumentException("serverUrl " + url + " is plain http: the device token would cross the network"
+                    + " unencrypted; use https, or allowInsecureHttp(true) on a network you trust");
+        }
+    }
+
+    /** localhost, 127.0.0.0/8 or ::1, judged from the name alone: resolving it could be answered by anyone. */
+    static boolean isLoopback(String host) {
+        if (host == null) {
+            return false;
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (h.equals("localhost") || h.endsWith(".localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")) {
+            return true;
+        }
+        return h.matches("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)");
     }
 
     private static void positive(Duration d, String name) {
@@ -88,6 +131,7 @@ public final class ClientConfig {
         return new Builder().database(database);
     }
 
+    /** The SQLite file holding the queue and the device token. */
     public Path database() {
         return database;
     }
@@ -97,66 +141,92 @@ public final class ClientConfig {
         return serverUrl;
     }
 
+    /** Events per batch at most; a full batch is sent at once. */
     public int batchSize() {
         return batchSize;
     }
 
+    /** Bytes of JSON a batch may hold at most. */
     public int maxBatchBytes() {
         return maxBatchBytes;
     }
 
+    /** How often a partial batch is sent (and the token's renewal looked at). */
     public Duration uploadInterval() {
         return uploadInterval;
     }
 
+    /** Events the queue keeps on disk at most. */
     public int maxQueuedEvents() {
         return maxQueuedEvents;
     }
 
+    /** What {@code track} does when the queue is full. */
     public QueueFullPolicy queueFullPolicy() {
         return queueFullPolicy;
     }
 
+    /** Dead letters kept at most, the oldest dropped first. */
     public int maxDeadLetters() {
         return maxDeadLetters;
     }
 
+    /** The longest first wait after a failure; doubles per failure in a row. */
     public Duration backoffBase() {
         return backoffBase;
     }
 
+    /** The longest wait between retries; also the wait after an answer that is not the API's. */
     public Duration backoffCap() {
         return backoffCap;
     }
 
+    /** The longest {@code Retry-After} obeyed. */
     public Duration maxRetryAfter() {
         return maxRetryAfter;
     }
 
+    /** How long a connection may take to open. */
     public Duration connectTimeout() {
         return connectTimeout;
     }
 
+    /** How long a request may wait for its answer before it counts as a network error. */
     public Duration requestTimeout() {
         return requestTimeout;
     }
 
+    /** Renew the token when it has less than this left (or less than a third of its life). */
     public Duration tokenRenewBefore() {
         return tokenRenewBefore;
     }
 
+    /** How long {@link NuScapeClient#close()} tries to upload what is queued. */
     public Duration closeTimeout() {
         return closeTimeout;
     }
 
+    /** Whether uploads run in the background, or only on {@link NuScapeClient#flush}. */
     public boolean autoUpload() {
         return autoUpload;
     }
 
+    /** Whether every write reaches the disk before it returns (survives a power cut). */
     public boolean syncEveryWrite() {
         return syncEveryWrite;
     }
 
+    /** How long to wait before trying a token the server refused (401) again. */
+    public Duration tokenRejectedRetry() {
+        return tokenRejectedRetry;
+    }
+
+    /** Whether a plain-http {@link #serverUrl()} to another machine is allowed. */
+    public boolean allowInsecureHttp() {
+        return allowInsecureHttp;
+    }
+
+    /** The wall clock for event times and token expiry. */
     public Clock clock() {
         return clock;
     }
@@ -180,6 +250,8 @@ public final class ClientConfig {
         private Duration closeTimeout = Duration.ofSeconds(5);
         private boolean autoUpload = true;
         private boolean syncEveryWrite = true;
+        private Duration tokenRejectedRetry = Duration.ofHours(1);
+        private boolean allowInsecureHttp;
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -287,6 +359,25 @@ public final class ClientConfig {
          */
         public Builder syncEveryWrite(boolean syncEveryWrite) {
             this.syncEveryWrite = syncEveryWrite;
+            return this;
+        }
+
+        /**
+         * After the server refuses the token (401, or 403 other than revoked), how long before it is tried again;
+         * default 1 h: a server's clock or key rotation may be at fault rather than the token, and one request an
+         * hour costs nothing.
+         */
+        public Builder tokenRejectedRetry(Duration tokenRejectedRetry) {
+            this.tokenRejectedRetry = Objects.requireNonNull(tokenRejectedRetry);
+            return this;
+        }
+
+        /**
+         * Allows a plain-http {@link #serverUrl} to another machine; default false: the device token would cross
+         * the network readable by anyone on the way. http to localhost, 127.0.0.0/8 and ::1 is always allowed.
+         */
+        public Builder allowInsecureHttp(boolean allowInsecureHttp) {
+            this.allowInsecureHttp = allowInsecureHttp;
             return this;
         }
 

@@ -32,7 +32,10 @@ public record ClientStatus(State state, String deviceId, String serverUrl, long 
         RETRYING,
         /** The server answered 403 {@code device_revoked}: the device was erased or its token replaced. Uploads stopped; enroll again. */
         REVOKED,
-        /** The server refused the token (401, or 403 other than revoked): uploads stopped; enroll again. */
+        /**
+         * The server refused the token (401, or 403 other than revoked): uploads wait and the token is tried again
+         * after {@link ClientConfig#tokenRejectedRetry()}; enroll again if it persists.
+         */
         TOKEN_REJECTED
     }
 }

@@ -18,6 +18,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,10 +53,20 @@ public final class NuScapeClient implements AutoCloseable {
     private NuScapeClient(ClientConfig config) {
         this.config = config;
         this.db = ClientDatabase.open(config.database(), config.syncEveryWrite());
-        this.queue = new UploadQueue(db, config.maxQueuedEvents(), config.queueFullPolicy(), config.maxDeadLetters());
-        this.api = new ServerApi(config.connectTimeout(), config.requestTimeout());
-        this.ids = new UuidV7(config.clock()::millis);
-        this.loop = new UploadLoop(db, queue, api, config);
+        try {
+            this.queue = new UploadQueue(db, config.maxQueuedEvents(), config.queueFullPolicy(), config.maxDeadLetters());
+            this.api = new ServerApi(config.connectTimeout(), config.requestTimeout());
+            this.ids = new UuidV7(config.clock()::millis);
+            this.loop = new UploadLoop(db, queue, api, config);
+        } catch (RuntimeException e) {
+            // Otherwise the file stays marked open in this process and no later open of it could succeed.
+            try {
+                db.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
         loop.start();
     }
 
@@ -108,9 +119,10 @@ public final class NuScapeClient implements AutoCloseable {
         String deviceId = s.body().path("device_id").asText(null);
         String token = s.body().path("token").asText(null);
         if (deviceId == null || token == null) {
-            throw new ClientException(200, "bad_answer", "enrollment answered without device_id or token: " + s.body());
+            // The body may hold a token: name its fields, never print it.
+            throw new ClientException(s.status(), "bad_answer", "enrollment answered without device_id or token: " + answer);
         }
-        Instant expires = s.body().hasNonNull("expires_at") ? Instant.parse(s.body().get("expires_at").asText()) : TokenClaims.of(token).expiresAt();
+        Instant expires = TokenClaims.expiryOf(s.body(), token);
         saveCredentials(new Credentials(server, deviceId, token, expires), answer.serverTime());
         return deviceId;
     }
@@ -139,6 +151,7 @@ public final class NuScapeClient implements AutoCloseable {
             credentials.save(c);
             ClientDatabase.putMeta(c, UploaderState.HALTED, null);
             ClientDatabase.putMeta(c, UploaderState.HALTED_MESSAGE, null);
+            ClientDatabase.putMeta(c, UploaderState.TOKEN_REFUSED, null);
             ClientDatabase.putMeta(c, UploaderState.RENEWAL_IN_DOUBT_AT, null);
             ClientDatabase.putMeta(c, UploaderState.LAST_ERROR, null);
             ClientDatabase.putMeta(c, UploaderState.LAST_ERROR_AT, null);
@@ -157,6 +170,9 @@ public final class NuScapeClient implements AutoCloseable {
         }
         if (answer instanceof ServerAnswer.Refused f) {
             return new ClientException(f.status(), f.error(), what + " refused: " + f.message());
+        }
+        if (answer instanceof ServerAnswer.Unexpected u) {
+            return new ClientException(u.status(), u.error(), what + " failed (is the server URL right?): " + u.message());
         }
         if (answer instanceof ServerAnswer.TokenRejected t) {
             return new ClientException(t.status(), t.error(), what + " refused: " + t.message());
@@ -189,7 +205,7 @@ public final class NuScapeClient implements AutoCloseable {
                 state = ClientStatus.State.NOT_ENROLLED;
             } else if (UploaderState.REVOKED.equals(halted)) {
                 state = ClientStatus.State.REVOKED;
-            } else if (halted != null) {
+            } else if (halted != null || ClientDatabase.meta(c, UploaderState.TOKEN_REFUSED).isPresent()) {
                 state = ClientStatus.State.TOKEN_REJECTED;
             } else if (ClientDatabase.meta(c, UploaderState.RETRYING).isPresent()) {
                 state = ClientStatus.State.RETRYING;
@@ -209,7 +225,7 @@ public final class NuScapeClient implements AutoCloseable {
             }
             return new ClientStatus(state, credentials.map(Credentials::deviceId).orElse(null),
                     config.serverUrl() != null ? config.serverUrl().toString() : credentials.map(cr -> cr.server() == null ? null : cr.server().toString()).orElse(null),
-                    queued, batch, config.maxQueuedEvents(), ClientDatabase.metaLong(c, "dropped_events"), dead,
+                    queued, batch, config.maxQueuedEvents(), queue.dropped(c), dead,
                     ClientDatabase.meta(c, UploaderState.LAST_UPLOAD_AT).map(Instant::parse).orElse(null),
                     ClientDatabase.meta(c, UploaderState.LAST_ERROR).orElse(null),
                     ClientDatabase.meta(c, UploaderState.LAST_ERROR_AT).map(Instant::parse).orElse(null),
@@ -243,12 +259,28 @@ public final class NuScapeClient implements AutoCloseable {
     /** The newest dead letters first, at most {@code limit}. */
     public List<DeadLetter> deadLetters(int limit) {
         ensureOpen();
-        List<DeadLetter> out = new java.util.ArrayList<>();
+        List<DeadLetter> out = new ArrayList<>();
         for (UploadQueue.DeadLetter d : queue.deadLetterList(limit)) {
             out.add(new DeadLetter(d.event().eventId(), Instant.ofEpochMilli(d.event().tsMillis()), d.event().kind(), d.event().key(),
                     Duration.ofMillis(d.event().durationMs()), d.batchId(), d.status(), d.error(), d.reason(), Instant.ofEpochMilli(d.deadAtMillis())));
         }
         return out;
+    }
+
+    /**
+     * Moves dead letters back into the queue, oldest first and as many as the queue has room for, so they are
+     * sent again with their event ids (the server counts an event id once). For events refused because of
+     * something since fixed: a server that was misconfigured, a client upgraded to split what was too large.
+     *
+     * @return how many events went back into the queue; the rest stay dead letters
+     */
+    public int requeueDeadLetters() {
+        ensureOpen();
+        int moved = queue.requeueDeadLetters();
+        for (int i = 0; i < moved; i += config.batchSize()) {
+            loop.tracked();
+        }
+        return moved;
     }
 
     /** How long until the next upload attempt when the uploader is backing off. */

@@ -85,22 +85,31 @@ class NuScapeClientTest {
         }
     }
 
+    static void awaitUploads(ScriptedServer server, int n, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (server.uploads.size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
     @Test
     void aFullBatchGoesAtOnceAndAPartialOneWaitsForTheInterval() throws Exception {
-        try (NuScapeClient client = enrolled(config().uploadInterval(Duration.ofSeconds(3)))) {
-            track(client, 10, "full");
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            while (server.uploads.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertEquals(1, server.uploads.size(), "10 events make a batch: sent without waiting 3 s");
-            track(client, 3, "partial");
+        // An interval no test run can reach: whatever goes out went because a batch was full.
+        NuScapeClient first = enrolled(config().uploadInterval(Duration.ofHours(1)));
+        try {
+            track(first, 10, "full");
+            awaitUploads(server, 1, Duration.ofSeconds(10));
+            assertEquals(1, server.uploads.size(), "10 events make a batch: sent without waiting for the interval");
+            track(first, 3, "partial");
             Thread.sleep(800);
             assertEquals(1, server.uploads.size(), "3 events wait for the interval");
-            deadline = System.nanoTime() + 5_000_000_000L;
-            while (server.uploads.size() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+        } finally {
+            first.close(Duration.ZERO); // without trying to send what is queued
+        }
+        assertEquals(1, server.uploads.size());
+        // With a short interval, the partial batch goes out by itself.
+        try (NuScapeClient client = NuScapeClient.open(config().uploadInterval(Duration.ofMillis(300)).build())) {
+            awaitUploads(server, 2, Duration.ofSeconds(10));
             assertEquals(2, server.uploads.size(), "sent at the interval");
             assertEquals(3, server.uploads.get(1).body().path("events").size());
         }
@@ -190,7 +199,7 @@ class NuScapeClientTest {
     @Test
     void theTokenIsRenewedBeforeItExpiresAndKept() throws Exception {
         Path db = dir.resolve("client.db");
-        try (NuScapeClient client = NuScapeClient.open(config().build())) {
+        try (NuScapeClient client = NuScapeClient.open(config().tokenRenewBefore(Duration.ZERO).build())) {
             server.currentToken = ScriptedServer.token("device-1", Instant.now().plusSeconds(600).getEpochSecond());
             client.useToken(server.currentToken);
         }
@@ -239,16 +248,18 @@ class NuScapeClientTest {
                 int thread = t;
                 futures.add(pool.submit(() -> track(client, 100, "thread" + thread)));
             }
-            Set<String> ids = new HashSet<>();
+            List<String> ids = new ArrayList<>();
             for (Future<List<UUID>> f : futures) {
                 for (UUID id : f.get()) {
                     ids.add(id.toString());
                 }
             }
             pool.shutdown();
-            assertEquals(800, ids.size(), "ids are unique");
+            assertEquals(800, new HashSet<>(ids).size(), "ids are unique");
             assertTrue(client.flush(Duration.ofSeconds(20)));
-            assertEquals(ids, server.acceptedEventIds());
+            List<String> counted = server.countedEventIds();
+            assertEquals(800, counted.size(), "each event counted once, none in two batches");
+            assertEquals(new HashSet<>(ids), new HashSet<>(counted));
             assertEquals(1, server.maxInFlight.get());
         }
     }
@@ -280,7 +291,7 @@ class NuScapeClientTest {
     void anActivityWatchExportIsImportedOnceHoweverOftenItIsImported() throws Exception {
         Path export = dir.resolve("aw-export.json");
         java.nio.file.Files.writeString(export, io.nuscape.client.internal.ActivityWatchExport.scenario(Instant.now()).text());
-        try (NuScapeClient client = enrolled(config().maxQueuedEvents(10))) {
+        try (NuScapeClient client = enrolled(config().maxQueuedEvents(11))) {
             ImportReport first = client.importActivityWatch(export);
             assertEquals(6, first.queued());
             assertEquals(0, first.alreadyImported());
@@ -300,6 +311,7 @@ class NuScapeClientTest {
     void aRefusedTokenStopsUploadsWithoutDeadLetteringTheBatch() throws Exception {
         server.script.add(ScriptedServer.Answer.error(401, "invalid_token", Map.of("WWW-Authenticate", "Bearer error=\"invalid_token\"")));
         try (NuScapeClient client = enrolled(config())) {
+            // Waits for the token's next trial (default: an hour), so no second upload in this test.
             track(client, 4, "expired");
             assertFalse(client.flush(Duration.ofSeconds(5)));
             ClientStatus s = client.status();
@@ -311,8 +323,182 @@ class NuScapeClientTest {
         }
         try (NuScapeClient client = NuScapeClient.open(config().build())) {
             assertEquals(ClientStatus.State.TOKEN_REJECTED, client.status().state(), "remembered across restarts: no hammering");
+            assertTrue(client.status().lastError().startsWith("401 invalid_token"), client.status().lastError());
             assertFalse(client.flush(Duration.ofMillis(500)));
             assertEquals(1, server.uploads.size());
+        }
+    }
+
+    @Test
+    void aFourHundredThatIsNotTheContractsIsRetriedAtTheLongestBackoffNotDeadLettered() throws Exception {
+        // A wrong URL or a proxy: an HTML 404, then a JSON 405 whose error the contract does not have.
+        server.script.add(new ScriptedServer.Answer(404, "<html><body>Not Found</body></html>", Map.of()));
+        server.script.add(new ScriptedServer.Answer(405, "{\"error\":\"method_not_allowed\"}", Map.of()));
+        try (NuScapeClient client = enrolled(config().backoffCap(Duration.ofMillis(700)))) {
+            track(client, 4, "proxied");
+            awaitUploads(server, 1, Duration.ofSeconds(5));
+            Thread.sleep(100);
+            ClientStatus s = client.status();
+            assertEquals(ClientStatus.State.RETRYING, s.state());
+            assertTrue(s.lastError().startsWith("404"), s.lastError());
+            assertEquals(0, s.deadLetters(), "not the contract's answer: the batch is kept");
+            assertEquals(4, s.queuedEvents());
+            assertTrue(client.flush(Duration.ofSeconds(10)), client.status().toString());
+            assertEquals(3, server.uploads.size());
+            assertEquals(1, server.uploads.stream().map(ScriptedServer.Upload::batchId).distinct().count(), "the same batch each time");
+            for (int i = 1; i < 3; i++) {
+                long waited = server.uploads.get(i).atNanos() - server.uploads.get(i - 1).atNanos();
+                assertTrue(waited >= 650_000_000L, "waited the longest backoff (700 ms), not " + waited / 1_000_000 + " ms");
+            }
+            assertEquals(0, client.status().deadLetters());
+            assertEquals(4, server.acceptedEventIds().size());
+        }
+    }
+
+    @Test
+    void deadLettersCanBeQueuedAgainAndAreThenSent() throws Exception {
+        server.script.add(ScriptedServer.Answer.error(400, "invalid_request", Map.of()));
+        try (NuScapeClient client = enrolled(config())) {
+            List<UUID> ids = track(client, 4, "again");
+            assertTrue(client.flush(Duration.ofSeconds(5)));
+            assertEquals(4, client.status().deadLetters());
+            assertEquals(4, client.requeueDeadLetters());
+            assertEquals(0, client.status().deadLetters());
+            assertTrue(client.flush(Duration.ofSeconds(5)));
+            assertEquals(ids.stream().map(UUID::toString).collect(java.util.stream.Collectors.toSet()), server.acceptedEventIds(),
+                    "sent again with their own ids");
+            assertEquals(0, client.requeueDeadLetters());
+        }
+    }
+
+    @Test
+    void aBatchTooLargeIsSentAgainInHalvesAndOnlyASingleEventBecomesADeadLetter() throws Exception {
+        server.script.add(ScriptedServer.Answer.error(413, "payload_too_large", Map.of()));
+        server.script.add(new ScriptedServer.Answer(400, "{\"error\":\"invalid_request\",\"message\":\"too many events: at most 5 per batch; split it\"}", Map.of()));
+        try (NuScapeClient client = enrolled(config())) {
+            List<UUID> ids = track(client, 10, "large");
+            assertTrue(client.flush(Duration.ofSeconds(10)), client.status().toString());
+            assertEquals(0, client.status().deadLetters());
+            List<Integer> sizes = server.uploads.stream().map(u -> u.body().path("events").size()).toList();
+            assertEquals(List.of(10, 5, 2, 2, 2, 2, 2), sizes, "halved at each refusal, then kept at that size");
+            assertEquals(7, server.uploads.stream().map(ScriptedServer.Upload::batchId).distinct().count(), "every batch formed anew has its own id");
+            assertEquals(ids.stream().map(UUID::toString).collect(java.util.stream.Collectors.toSet()), server.acceptedEventIds());
+            assertEquals(10, server.countedEventIds().size());
+
+            server.script.add(ScriptedServer.Answer.error(413, "payload_too_large", Map.of()));
+            track(client, 1, "alone");
+            assertTrue(client.flush(Duration.ofSeconds(5)));
+            assertEquals(1, client.status().deadLetters(), "a single event too large cannot be split");
+            assertEquals(413, client.deadLetters(1).get(0).status());
+        }
+    }
+
+    @Test
+    void aRefusedTokenIsTriedAgainAfterItsWaitAndUploadsResume() throws Exception {
+        server.script.add(ScriptedServer.Answer.error(401, "invalid_token", Map.of()));
+        try (NuScapeClient client = enrolled(config().tokenRejectedRetry(Duration.ofMillis(800)))) {
+            track(client, 4, "probed");
+            awaitUploads(server, 1, Duration.ofSeconds(5));
+            Thread.sleep(100);
+            assertEquals(ClientStatus.State.TOKEN_REJECTED, client.status().state());
+            assertFalse(client.flush(Duration.ofMillis(200)), "a flush does not wait for the next trial");
+            awaitUploads(server, 2, Duration.ofSeconds(5));
+            assertTrue(client.flush(Duration.ofSeconds(5)), client.status().toString());
+            long waited = server.uploads.get(1).atNanos() - server.uploads.get(0).atNanos();
+            assertTrue(waited >= 750_000_000L, "tried again after tokenRejectedRetry, not " + waited / 1_000_000 + " ms");
+            assertEquals(4, server.acceptedEventIds().size());
+            assertEquals(ClientStatus.State.READY, client.status().state());
+            assertEquals(null, client.status().lastError());
+        }
+    }
+
+    @Test
+    void aFlushRightAfterATrackIsNeverMissedWithoutBackgroundUploads() throws Exception {
+        // Threads that track and flush in turn: one's track lands while the uploader reads the queue for another's flush.
+        try (NuScapeClient client = enrolled(config().autoUpload(false).batchSize(1000).uploadInterval(Duration.ofHours(1)).syncEveryWrite(false))) {
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<Integer>> missed = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                missed.add(pool.submit(() -> {
+                    int n = 0;
+                    for (int i = 0; i < 50; i++) {
+                        client.track("app", "flush" + thread, Instant.now(), Duration.ZERO);
+                        n += client.flush(Duration.ofSeconds(3)) ? 0 : 1;
+                    }
+                    return n;
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : missed) {
+                total += f.get();
+            }
+            pool.shutdown();
+            assertEquals(0, total, "flushes that were not woken");
+            assertEquals(200, server.acceptedEventIds().size());
+        }
+    }
+
+    @Test
+    void anEnrollmentAnswerWithATokenIsNeverPrinted() {
+        server.enrollBody = "{\"token\":\"$TOKEN\",\"expires_at\":\"2030-01-01T00:00:00Z\"}";
+        try (NuScapeClient client = NuScapeClient.open(config().build())) {
+            ClientException e = assertThrows(ClientException.class, () -> client.enroll("GOOD-CODE", "x", "linux"));
+            assertTrue(e.getMessage().contains("device_id"), e.getMessage());
+            assertFalse(e.getMessage().contains(server.currentToken), "the token is not in: " + e.getMessage());
+            assertFalse(e.getMessage().contains(server.currentToken.split("\\.")[1]), e.getMessage());
+        }
+    }
+
+    @Test
+    void aRevocationAnsweredAfterANewEnrollmentDoesNotStopIt() throws Exception {
+        try (NuScapeClient client = enrolled(config())) {
+            server.delayMillis = 1500;
+            server.script.add(ScriptedServer.Answer.error(403, "device_revoked", Map.of()));
+            track(client, 3, "raced");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (server.inFlight.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            server.delayMillis = 0;
+            client.enroll("GOOD-CODE", "again", "linux"); // while the upload with the old token waits for its 403
+            assertTrue(client.flush(Duration.ofSeconds(10)), client.status().toString());
+            assertEquals(ClientStatus.State.READY, client.status().state());
+            assertEquals(3, server.acceptedEventIds().size());
+        }
+    }
+
+    @Test
+    void anOpenThatFailsLeavesTheFileFreeToOpenAgain() throws Exception {
+        NuScapeClient.open(config().build()).close(Duration.ZERO);
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("client.db")); var st = c.createStatement()) {
+            st.execute("INSERT INTO meta (name, value) VALUES ('server_offset_ms', 'not a number')");
+        }
+        assertThrows(RuntimeException.class, () -> NuScapeClient.open(config().build()));
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("client.db")); var st = c.createStatement()) {
+            st.execute("DELETE FROM meta WHERE name = 'server_offset_ms'");
+        }
+        try (NuScapeClient client = NuScapeClient.open(config().build())) {
+            assertEquals(ClientStatus.State.NOT_ENROLLED, client.status().state(), "the failed open did not keep the file");
+        }
+    }
+
+    @Test
+    void aTokenRefusedUnderAnEarlierVersionIsProbedAgain() throws Exception {
+        try (NuScapeClient client = enrolled(config().autoUpload(false))) {
+            track(client, 2, "earlier");
+        }
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("client.db")); var st = c.createStatement()) {
+            st.execute("INSERT INTO meta (name, value) VALUES ('halted', 'token_rejected'), ('halted_message', '401 invalid_token')");
+        }
+        try (NuScapeClient client = NuScapeClient.open(config().tokenRejectedRetry(Duration.ofMillis(300)).build())) {
+            assertEquals(ClientStatus.State.TOKEN_REJECTED, client.status().state());
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (server.acceptedEventIds().size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(2, server.acceptedEventIds().size(), "probed after tokenRejectedRetry");
+            assertEquals(ClientStatus.State.READY, client.status().state());
         }
     }
 }

@@ -31,6 +31,8 @@ import java.util.zip.GZIPInputStream;
  */
 final class ScriptedServer implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Makes every token unique, as the server's are, even two issued in the same second. */
+    private static final AtomicInteger TOKENS_ISSUED = new AtomicInteger();
 
     /** One scripted answer: status, body, extra headers. */
     record Answer(int status, String body, Map<String, String> headers) {
@@ -51,6 +53,15 @@ final class ScriptedServer implements AutoCloseable {
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
     final AtomicInteger renewals = new AtomicInteger();
+    /** Renewal requests received, answered or not. */
+    final AtomicInteger renewalRequests = new AtomicInteger();
+    /** Scripted answers to renewal requests, before the normal one. */
+    final Deque<Answer> renewScript = new ConcurrentLinkedDeque<>();
+    volatile long renewDelayMillis;
+    /** The expires_at a renewal answers; null: the new token's expiry. */
+    volatile String renewExpiresAt;
+    /** The body an enrollment answers instead of the normal one; null: normal. */
+    volatile String enrollBody;
     volatile Predicate<JsonNode> rejectEvent = e -> false;
     volatile long delayMillis;
     volatile String currentToken = token("device-1", System.currentTimeMillis() / 1000 + 3600);
@@ -70,9 +81,15 @@ final class ScriptedServer implements AutoCloseable {
 
     /** An unsigned JWT-shaped token with sub and exp: the client only reads claims. */
     static String token(String device, long expEpochSeconds) {
+        return token(device, -1, expEpochSeconds);
+    }
+
+    /** With an {@code iat} claim when {@code iatEpochSeconds} is not negative. */
+    static String token(String device, long iatEpochSeconds, long expEpochSeconds) {
         Base64.Encoder b = Base64.getUrlEncoder().withoutPadding();
+        String iat = iatEpochSeconds < 0 ? "" : ",\"iat\":" + iatEpochSeconds;
         return b.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8)) + "."
-                + b.encodeToString(("{\"sub\":\"" + device + "\",\"exp\":" + expEpochSeconds + ",\"scope\":\"ingest\"}").getBytes(StandardCharsets.UTF_8))
+                + b.encodeToString(("{\"sub\":\"" + device + "\"" + iat + ",\"exp\":" + expEpochSeconds + ",\"jti\":" + TOKENS_ISSUED.incrementAndGet() + ",\"scope\":\"ingest\"}").getBytes(StandardCharsets.UTF_8))
                 + ".c2ln";
     }
 
@@ -140,6 +157,13 @@ final class ScriptedServer implements AutoCloseable {
 
     private void renew(HttpExchange x) throws IOException {
         x.getRequestBody().readAllBytes();
+        renewalRequests.incrementAndGet();
+        Answer scripted = renewScript.poll();
+        if (scripted != null) {
+            pauseRenewal();
+            reply(x, scripted.status(), scripted.body(), scripted.headers());
+            return;
+        }
         if (!("Bearer " + currentToken).equals(x.getRequestHeaders().getFirst("Authorization"))) {
             reply(x, 403, "{\"error\":\"device_revoked\",\"message\":\"replaced\"}", Map.of());
             return;
@@ -147,7 +171,17 @@ final class ScriptedServer implements AutoCloseable {
         renewals.incrementAndGet();
         long exp = System.currentTimeMillis() / 1000 + 365 * 86400L;
         currentToken = token("device-1", exp);
-        reply(x, 201, "{\"token\":\"" + currentToken + "\",\"expires_at\":\"" + java.time.Instant.ofEpochSecond(exp) + "\"}", Map.of());
+        pauseRenewal(); // renewed already: a late answer is one the server acted on
+        String expires = renewExpiresAt != null ? renewExpiresAt : java.time.Instant.ofEpochSecond(exp).toString();
+        reply(x, 201, "{\"token\":\"" + currentToken + "\",\"expires_at\":\"" + expires + "\"}", Map.of());
+    }
+
+    private void pauseRenewal() {
+        try {
+            Thread.sleep(renewDelayMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void enroll(HttpExchange x) throws IOException {
@@ -158,6 +192,10 @@ final class ScriptedServer implements AutoCloseable {
         }
         long exp = System.currentTimeMillis() / 1000 + 365 * 86400L;
         currentToken = token("device-1", exp);
+        if (enrollBody != null) {
+            reply(x, 201, enrollBody.replace("$TOKEN", currentToken), Map.of());
+            return;
+        }
         reply(x, 201, "{\"device_id\":\"device-1\",\"token\":\"" + currentToken + "\",\"expires_at\":\"" + java.time.Instant.ofEpochSecond(exp) + "\"}", Map.of());
     }
 
@@ -176,6 +214,27 @@ final class ScriptedServer implements AutoCloseable {
         synchronized (uploads) {
             for (Upload u : uploads) {
                 if (u.status() == 202) {
+                    for (JsonNode e : u.body().path("events")) {
+                        if (!rejectEvent.test(e)) {
+                            ids.add(e.path("event_id").asText());
+                        }
+                    }
+                }
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Events the server counted, with multiplicity: those of each batch_id's first accepted upload (a repeat of a
+     * batch_id is answered duplicate and counts nothing), so an event sent in two batches appears twice.
+     */
+    List<String> countedEventIds() {
+        List<String> ids = new ArrayList<>();
+        java.util.Set<String> batches = new java.util.HashSet<>();
+        synchronized (uploads) {
+            for (Upload u : uploads) {
+                if (u.status() == 202 && batches.add(u.batchId())) {
                     for (JsonNode e : u.body().path("events")) {
                         if (!rejectEvent.test(e)) {
                             ids.add(e.path("event_id").asText());

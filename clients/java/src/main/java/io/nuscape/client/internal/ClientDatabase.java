@@ -65,6 +65,11 @@ public final class ClientDatabase implements AutoCloseable {
                     }
                     // FULL syncs the WAL at every commit: a returned track() survives a power cut, not only a crash.
                     s.execute("PRAGMA synchronous = " + (syncEveryWrite ? "FULL" : "NORMAL"));
+                    if (syncEveryWrite) {
+                        // On macOS fsync() does not reach the platter; F_FULLFSYNC does. Other systems ignore these.
+                        s.execute("PRAGMA fullfsync = 1");
+                        s.execute("PRAGMA checkpoint_fullfsync = 1");
+                    }
                     s.execute("PRAGMA foreign_keys = ON");
                 }
                 ClientDatabase db = new ClientDatabase(path, c);

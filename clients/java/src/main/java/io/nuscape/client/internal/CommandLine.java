@@ -14,8 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,7 +36,9 @@ public final class CommandLine {
               status [--json]                                         queue depth, last upload, last error
               import-activitywatch EXPORT.json [--timeout 300s]       import an ActivityWatch export, then upload it
               dead-letters [--limit 20]                               events the server refused, newest first
-            options: --batch-size N (default 50), --max-queued N (default 10000)
+              requeue-dead-letters [--timeout 60s]                    queue the dead letters again, then upload them
+            options: --batch-size N (default 50), --max-queued N (default 10000),
+                     --allow-insecure-http (plain http to another machine: the token crosses the network readable)
             environment: NUSCAPE_CLIENT_DB, NUSCAPE_SERVER_URL""";
 
     private final PrintStream out;
@@ -66,12 +70,14 @@ public final class CommandLine {
 
     int run(String[] args) {
         List<String> positional = new ArrayList<>();
-        Map<String, String> options = new java.util.HashMap<>();
+        Map<String, String> options = new HashMap<>();
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 if (a.equals("--json")) {
                     options.put("json", "true");
+                } else if (a.equals("--allow-insecure-http")) {
+                    options.put("allow-insecure-http", "true");
                 } else if (a.equals("-h") || a.equals("--help")) {
                     out.println(USAGE);
                     return 0;
@@ -97,6 +103,7 @@ public final class CommandLine {
             }
             String command = positional.remove(0);
             ClientConfig.Builder config = ClientConfig.builder(database(options));
+            config.allowInsecureHttp(options.containsKey("allow-insecure-http"));
             String server = options.getOrDefault("server", env.get("NUSCAPE_SERVER_URL"));
             if (server != null && !server.isBlank()) {
                 config.serverUrl(URI.create(server.trim()));
@@ -120,6 +127,8 @@ public final class CommandLine {
                     return importActivityWatch(config, options, positional);
                 case "dead-letters":
                     return deadLetters(config, options, positional);
+                case "requeue-dead-letters":
+                    return requeueDeadLetters(config, options, positional);
                 default:
                     throw new Usage("unknown command: " + command);
             }
@@ -185,7 +194,7 @@ public final class CommandLine {
         Instant start;
         if (options.containsKey("start") && !options.get("start").equals("now")) {
             try {
-                start = java.time.OffsetDateTime.parse(options.get("start")).toInstant();
+                start = OffsetDateTime.parse(options.get("start")).toInstant();
             } catch (DateTimeParseException e) {
                 throw new Usage("--start must be RFC 3339 with an offset, e.g. 2026-11-23T10:15:30Z");
             }
@@ -318,6 +327,17 @@ public final class CommandLine {
             }
         }
         return 0;
+    }
+
+    private int requeueDeadLetters(ClientConfig.Builder config, Map<String, String> options, List<String> positional) {
+        none(positional, 0);
+        Duration timeout = duration(options.getOrDefault("timeout", "60s"), "--timeout");
+        try (NuScapeClient client = NuScapeClient.open(config.autoUpload(false).build())) {
+            int moved = client.requeueDeadLetters();
+            long left = client.status().deadLetters();
+            out.println("requeued " + moved + " dead letters" + (left > 0 ? " (" + left + " left: the queue is full; flush and run again)" : ""));
+            return finish(client, timeout);
+        }
     }
 
     static int integer(String v, String name) {

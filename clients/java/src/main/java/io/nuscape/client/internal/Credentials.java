@@ -27,6 +27,12 @@ public record Credentials(URI server, String deviceId, String token, Instant exp
                 ClientDatabase.meta(c, EXPIRES).map(Instant::parse).orElse(null)));
     }
 
+    /** Leaves the token out: credentials end up in logs and exception messages. */
+    @Override
+    public String toString() {
+        return "Credentials[server=" + server + ", deviceId=" + deviceId + ", token=<redacted>, expiresAt=" + expiresAt + "]";
+    }
+
     public void save(Connection c) throws SQLException {
         ClientDatabase.putMeta(c, SERVER, server == null ? null : server.toString());
         ClientDatabase.putMeta(c, DEVICE, deviceId);

@@ -14,6 +14,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The three routes a device uses (CONTRACT.md): ingest, enrollment with a code, and renewal of its own token.
@@ -22,6 +23,8 @@ import java.util.Optional;
 public final class ServerApi {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final String USER_AGENT = "nuscape-client-java/1";
+    /** The contract's error codes for a request that is wrong as it is: only these make dead letters. */
+    static final Set<String> REFUSALS = Set.of("invalid_request", "payload_too_large", "unsupported_media_type");
     private final HttpClient http;
     private final Duration requestTimeout;
 
@@ -108,8 +111,12 @@ public final class ServerApi {
         if (status == 401 || status == 403) {
             return new ServerAnswer.TokenRejected(status, error == null ? "http_" + status : error, message, serverTime);
         }
-        if (status >= 400) {
-            return new ServerAnswer.Refused(status, error == null ? "http_" + status : error, message, body, serverTime);
+        if (status >= 400 && status < 500 && error != null && REFUSALS.contains(error)) {
+            return new ServerAnswer.Refused(status, error, message, body, serverTime);
+        }
+        if (status >= 400 && status < 500) {
+            // Not the contract's answer: a wrong URL or a proxy (a 404 or 405 page) says nothing about the batch.
+            return new ServerAnswer.Unexpected(status, error == null ? "http_" + status : error, message, serverTime);
         }
         // 1xx and 3xx are not in the contract: most likely a proxy in the way, which may go away.
         return new ServerAnswer.RetryLater(status, "http_" + status, "unexpected answer: " + abbreviate(body), null, serverTime);

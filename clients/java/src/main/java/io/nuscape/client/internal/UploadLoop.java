@@ -7,8 +7,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,6 +60,15 @@ public final class UploadLoop {
     /** The server's clock at its last answer, and our monotonic time then: the server's time now, whatever our wall clock did since. */
     private Instant lastServerTime;
     private long lastServerNanos;
+    /** Events per batch now: halved from {@code batchSize} each time the server finds a batch too large. */
+    private int batchLimit;
+    /**
+     * A renewed token the database has not taken yet (the write failed): the server already replaced the old one,
+     * so this is the only token that works. Used, and saved again every cycle until a write succeeds.
+     */
+    private Credentials unsavedRenewal;
+    /** The token {@link #unsavedRenewal} replaced: it is saved only over that one, never over a newer enrollment. */
+    private String unsavedRenewalReplaces;
 
     public UploadLoop(ClientDatabase db, UploadQueue queue, ServerApi api, ClientConfig config) {
         this.db = db;
@@ -70,6 +81,21 @@ public final class UploadLoop {
         this.renewalBackoff = new Backoff(Duration.ofMinutes(1), Duration.ofHours(6), config.maxRetryAfter());
         this.serverOffsetMs = db.read(c -> ClientDatabase.metaLong(c, UploaderState.SERVER_OFFSET_MS));
         this.persistedOffsetMs = serverOffsetMs;
+        this.batchLimit = config.batchSize();
+        db.write(c -> {
+            // Earlier versions stopped for good on a refused token (halted "token_rejected"): now it is probed again.
+            if (ClientDatabase.meta(c, UploaderState.HALTED).filter(UploaderState.TOKEN_REJECTED::equals).isPresent()) {
+                ClientDatabase.putMeta(c, UploaderState.TOKEN_REFUSED,
+                        ClientDatabase.meta(c, UploaderState.HALTED_MESSAGE).orElse(UploaderState.TOKEN_REJECTED));
+                ClientDatabase.putMeta(c, UploaderState.HALTED, null);
+                ClientDatabase.putMeta(c, UploaderState.HALTED_MESSAGE, null);
+            }
+            return null;
+        });
+        if (db.read(c -> ClientDatabase.meta(c, UploaderState.TOKEN_REFUSED)).isPresent()) {
+            // Refused before the restart: probe at the slow pace, do not hammer the server at every start.
+            this.backoffUntilNanos = System.nanoTime() + config.tokenRejectedRetry().toNanos();
+        }
     }
 
     public void start() {
@@ -131,6 +157,8 @@ public final class UploadLoop {
         try {
             flushWaiters++;
             long startCycle = cycles;
+            // A cycle reading the queue right now may have seen it empty: make it look again instead of sleeping.
+            wakeups++;
             changed.signalAll();
             try {
                 while (true) {
@@ -205,12 +233,15 @@ public final class UploadLoop {
                 } finally {
                     lock.unlock();
                 }
-                Optional<Credentials> credentials = db.read(Credentials::load);
+                Optional<Credentials> credentials = withUnsavedRenewal(db.read(Credentials::load));
                 String halted = db.read(c -> ClientDatabase.meta(c, UploaderState.HALTED).orElse(null));
+                boolean tokenRefused = db.read(c -> ClientDatabase.meta(c, UploaderState.TOKEN_REFUSED)).isPresent();
                 long now = System.nanoTime();
                 boolean pending = queue.pendingBatch().isPresent();
                 long unbatched = queue.unbatched();
                 boolean flushing;
+                boolean due;
+                boolean renew;
                 lock.lock();
                 try {
                     lastUnbatched = unbatched;
@@ -225,28 +256,34 @@ public final class UploadLoop {
                         awaitChange(Math.max(config.uploadInterval().toNanos(), Duration.ofSeconds(5).toNanos()));
                         continue;
                     }
-                    blocked = false;
+                    // A refused token is probed again after its (long) wait; until then flushes cannot finish.
+                    blocked = tokenRefused && now < backoffUntilNanos;
+                    if (blocked) {
+                        changed.signalAll();
+                    }
                     if (now < backoffUntilNanos) {
                         awaitChange(backoffUntilNanos - now);
                         continue;
                     }
                     boolean empty = !pending && unbatched == 0;
-                    boolean due = !empty && (flushing || (config.autoUpload() && (pending || unbatched >= config.batchSize() || now >= nextTick)));
-                    if (!due && config.autoUpload() && lastUnbatched + trackedSinceCheck >= config.batchSize()) {
+                    due = !empty && (flushing || (config.autoUpload() && (pending || unbatched >= batchLimit || now >= nextTick)));
+                    if (!due && config.autoUpload() && lastUnbatched + trackedSinceCheck >= batchLimit) {
                         continue; // a full batch may have been tracked while we counted: count again
                     }
-                    if (!due) {
+                    renew = renewalDue(credentials.get());
+                    if (!due && !renew) {
                         if (now >= nextTick) {
                             nextTick = now + config.uploadInterval().toNanos();
                         }
-                        awaitChange(config.autoUpload() ? nextTick - now : Long.MAX_VALUE);
+                        // Without uploads in the background, still wake every interval: the token may need renewing.
+                        awaitChange(nextTick - now);
                         continue;
                     }
                 } finally {
                     lock.unlock();
                 }
-                attempt(credentials.get());
-                if (!pending && unbatched < config.batchSize()) {
+                attempt(credentials.get(), due);
+                if (due && !pending && unbatched < batchLimit) {
                     // A partial batch went out: the next partial one waits a full interval.
                     nextTick = System.nanoTime() + config.uploadInterval().toNanos();
                 }
@@ -287,7 +324,49 @@ public final class UploadLoop {
         });
     }
 
-    private void attempt(Credentials credentials) throws InterruptedException {
+    /**
+     * The credentials to use: the stored ones, unless a renewed token could not be saved yet, which is then saved
+     * now (over the token it replaced only: a newer enrollment wins) and used whether or not the save succeeds.
+     */
+    private Optional<Credentials> withUnsavedRenewal(Optional<Credentials> stored) {
+        Credentials renewed = unsavedRenewal;
+        if (renewed == null) {
+            return stored;
+        }
+        if (stored.isEmpty() || !stored.get().token().equals(unsavedRenewalReplaces)) {
+            // Saved meanwhile, or replaced by an enrollment: either way the database holds the token to use.
+            unsavedRenewal = null;
+            unsavedRenewalReplaces = null;
+            return stored;
+        }
+        try {
+            saveRenewal(unsavedRenewalReplaces, renewed);
+            unsavedRenewal = null;
+            unsavedRenewalReplaces = null;
+        } catch (RuntimeException e) {
+            recordError("client: cannot save the renewed token (" + e.getMessage() + "); using it and trying again", true);
+        }
+        return Optional.of(renewed);
+    }
+
+    /** Saves a renewed token over the one it replaced; false when that one is gone (enrolled again meanwhile). Throws when the write fails. */
+    private boolean saveRenewal(String replaced, Credentials renewed) {
+        return db.write(c -> {
+            if (!storedTokenIs(c, replaced)) {
+                return false;
+            }
+            renewed.save(c);
+            ClientDatabase.putMeta(c, UploaderState.RENEWAL_IN_DOUBT_AT, null);
+            ClientDatabase.putMeta(c, UploaderState.TOKEN_REFUSED, null);
+            return true;
+        });
+    }
+
+    private static boolean storedTokenIs(Connection c, String token) throws SQLException {
+        return ClientDatabase.meta(c, Credentials.TOKEN).map(token::equals).orElse(false);
+    }
+
+    private void attempt(Credentials credentials, boolean upload) throws InterruptedException {
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             FileLock held = channel.tryLock();
             if (held == null) {
@@ -298,17 +377,17 @@ public final class UploadLoop {
             try {
                 URI server = config.serverUrl() != null ? config.serverUrl() : credentials.server();
                 Credentials current = renewIfDue(server, credentials);
-                if (current == null) {
+                if (current == null || !upload) {
                     return;
                 }
-                Optional<Batch> next = queue.nextBatch(config.batchSize(), config.maxBatchBytes(), batchIds.next(), clock.millis());
+                Optional<Batch> next = queue.nextBatch(batchLimit, config.maxBatchBytes(), batchIds.next(), clock.millis());
                 if (next.isEmpty()) {
                     return;
                 }
                 Batch batch = next.get();
                 ServerAnswer answer = api.uploadBatch(server, current.token(), batch.gzippedBody());
                 noteServerTime(answer.serverTime());
-                handle(batch, answer);
+                handle(batch, answer, current.token());
             } finally {
                 held.release();
             }
@@ -318,7 +397,7 @@ public final class UploadLoop {
         }
     }
 
-    private void handle(Batch batch, ServerAnswer answer) {
+    private void handle(Batch batch, ServerAnswer answer, String token) {
         long now = clock.millis();
         if (answer instanceof ServerAnswer.Success s) {
             String echoed = s.body().path("batch_id").asText(null);
@@ -334,13 +413,65 @@ public final class UploadLoop {
             recordError(describe(r.status(), r.error(), r.message()) + "; retrying in " + wait.toMillis() + " ms", true);
             setBackoff(wait);
         } else if (answer instanceof ServerAnswer.Revoked r) {
-            halt(UploaderState.REVOKED, revokedMessage(r.message()));
+            halt(UploaderState.REVOKED, revokedMessage(r.message()), token);
         } else if (answer instanceof ServerAnswer.TokenRejected t) {
-            halt(UploaderState.TOKEN_REJECTED, describe(t.status(), t.error(), t.message()) + "; enroll the device again");
+            tokenRefused(describe(t.status(), t.error(), t.message()), token);
+        } else if (answer instanceof ServerAnswer.Unexpected u) {
+            // A wrong URL or a proxy answers every batch alike: dead-lettering would empty the queue into the bin.
+            backoff.nextDelay(null);
+            Duration wait = config.backoffCap();
+            recordError(describe(u.status(), u.error(), u.message()) + "; not an answer of the NuScape API (is the server URL right?),"
+                    + " batch kept, retrying in " + wait.toMillis() + " ms", true);
+            setBackoff(wait);
         } else if (answer instanceof ServerAnswer.Refused f) {
+            if (tooLarge(f) && batch.eventCount() > 1) {
+                // Nothing of a refused batch was queued by the server: its events may go again, in halves, under new batch ids.
+                batchLimit = Math.max(1, batch.eventCount() / 2);
+                queue.unbatch(batch.batchId());
+                recordError(describe(f.status(), f.error(), f.message()) + "; batch " + batch.batchId() + " split: at most "
+                        + batchLimit + " events per batch now", true);
+                return;
+            }
             queue.deadLetterBatch(batch.batchId(), f.status(), f.error(), f.body(), now);
-            backoff.reset();
+            // Not a success: dead letters one after another slow down like any other failure.
+            setBackoff(backoff.nextDelay(null));
             recordError(describe(f.status(), f.error(), f.message()) + "; batch " + batch.batchId() + " moved to the dead letters", false);
+        }
+    }
+
+    /** A 413, or the 400 the server answers for more events than it takes per batch. */
+    static boolean tooLarge(ServerAnswer.Refused f) {
+        return f.status() == 413 || "payload_too_large".equals(f.error())
+                || "invalid_request".equals(f.error()) && f.message() != null && f.message().contains("too many events");
+    }
+
+    /**
+     * The server refused the token (401, or a 403 other than revoked): shown in the status and probed again after
+     * {@code tokenRejectedRetry}, since a server's clock or keys may be at fault as well as the token.
+     */
+    private void tokenRefused(String what, String token) {
+        backoff.nextDelay(null);
+        Duration wait = config.tokenRejectedRetry();
+        String message = what + "; trying again in " + wait.toSeconds() + " s; enroll the device again if it persists";
+        boolean current = db.write(c -> {
+            if (!storedTokenIs(c, token) && !token.equals(unsavedRenewal == null ? null : unsavedRenewal.token())) {
+                return false; // enrolled again meanwhile: the refusal was of a token no longer used
+            }
+            ClientDatabase.putMeta(c, UploaderState.TOKEN_REFUSED, message);
+            ClientDatabase.putMeta(c, UploaderState.RETRYING, null);
+            ClientDatabase.putMeta(c, UploaderState.LAST_ERROR, message);
+            ClientDatabase.putMeta(c, UploaderState.LAST_ERROR_AT, clock.instant().toString());
+            return true;
+        });
+        if (current) {
+            lock.lock();
+            try {
+                backoffUntilNanos = System.nanoTime() + wait.toNanos();
+                blocked = true;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -351,19 +482,34 @@ public final class UploadLoop {
     }
 
     /**
-     * Renews the token when, by the server's clock, it has less than {@code tokenRenewBefore} left. The server's
-     * clock is its last {@code Date} plus the monotonic time since, so a jump of the device's clock changes nothing;
-     * before any answer in this process, the device's clock plus the offset last seen.
-     * Answers the credentials to upload with, or null when uploads must stop.
+     * Whether the token should be renewed now: when, by the server's clock, it has less than
+     * {@code min(tokenRenewBefore, lifetime / 3)} left (so a short-lived token is not renewed before every batch),
+     * and no failed renewal asked to wait. The server's clock is its last {@code Date} plus the monotonic time
+     * since, so a jump of the device's clock changes nothing; before any answer in this process, the device's
+     * clock plus the offset last seen.
      */
-    private Credentials renewIfDue(URI server, Credentials credentials) throws InterruptedException {
-        if (credentials.expiresAt() == null) {
-            return credentials;
+    private boolean renewalDue(Credentials credentials) {
+        if (credentials.expiresAt() == null || System.nanoTime() < renewNotBeforeNanos) {
+            return false;
+        }
+        Duration before = config.tokenRenewBefore();
+        try {
+            TokenClaims claims = TokenClaims.of(credentials.token());
+            if (claims.issuedAt() != null && claims.issuedAt().isBefore(claims.expiresAt())) {
+                Duration third = Duration.between(claims.issuedAt(), claims.expiresAt()).dividedBy(3);
+                before = third.compareTo(before) < 0 ? third : before;
+            }
+        } catch (IllegalArgumentException notAJwt) {
+            // An opaque token: its lifetime is unknown, tokenRenewBefore alone decides.
         }
         Instant serverNow = lastServerTime != null ? lastServerTime.plusNanos(System.nanoTime() - lastServerNanos)
                 : clock.instant().plusMillis(serverOffsetMs);
-        if (Duration.between(serverNow, credentials.expiresAt()).compareTo(config.tokenRenewBefore()) > 0
-                || System.nanoTime() < renewNotBeforeNanos) {
+        return Duration.between(serverNow, credentials.expiresAt()).compareTo(before) <= 0;
+    }
+
+    /** Renews the token when {@link #renewalDue} says so. Answers the credentials to upload with, or null when not now. */
+    private Credentials renewIfDue(URI server, Credentials credentials) throws InterruptedException {
+        if (!renewalDue(credentials)) {
             return credentials;
         }
         ServerAnswer answer = api.renewToken(server, credentials.token());
@@ -371,26 +517,36 @@ public final class UploadLoop {
         if (answer instanceof ServerAnswer.Success s) {
             String token = s.body().path("token").asText(null);
             if (token == null) {
-                recordError("token renewal answered without a token: " + s.body(), false);
+                recordError("token renewal answered without a token: " + answer, false);
                 renewNotBeforeNanos = System.nanoTime() + renewalBackoff.nextDelay(null).toNanos();
                 return credentials;
             }
-            Instant expires = s.body().hasNonNull("expires_at") ? Instant.parse(s.body().get("expires_at").asText()) : TokenClaims.of(token).expiresAt();
-            Credentials renewed = new Credentials(credentials.server(), credentials.deviceId(), token, expires);
-            db.write(c -> {
-                renewed.save(c);
-                ClientDatabase.putMeta(c, UploaderState.RENEWAL_IN_DOUBT_AT, null);
-                return null;
-            });
+            // The old token stopped working with this answer: nothing may stand between it and the new token's use.
+            Credentials renewed = new Credentials(credentials.server(), credentials.deviceId(), token, TokenClaims.expiryOf(s.body(), token));
             renewalBackoff.reset();
+            if (renewalDue(renewed)) {
+                // A server whose tokens live less than tokenRenewBefore (and do not say since when): not every cycle.
+                renewNotBeforeNanos = System.nanoTime() + renewalBackoff.nextDelay(null).toNanos();
+            }
+            try {
+                if (!saveRenewal(credentials.token(), renewed)) {
+                    return null; // enrolled again while renewing: the next cycle uses the new enrollment
+                }
+                unsavedRenewal = null;
+                unsavedRenewalReplaces = null;
+            } catch (RuntimeException e) {
+                unsavedRenewal = renewed;
+                unsavedRenewalReplaces = credentials.token();
+                recordError("client: cannot save the renewed token (" + e.getMessage() + "); using it and trying again", true);
+            }
             return renewed;
         }
         if (answer instanceof ServerAnswer.Revoked r) {
-            halt(UploaderState.REVOKED, revokedMessage(r.message()));
+            halt(UploaderState.REVOKED, revokedMessage(r.message()), credentials.token());
             return null;
         }
         if (answer instanceof ServerAnswer.TokenRejected t) {
-            halt(UploaderState.TOKEN_REJECTED, "token renewal: " + describe(t.status(), t.error(), t.message()) + "; enroll the device again");
+            tokenRefused("token renewal: " + describe(t.status(), t.error(), t.message()), credentials.token());
             return null;
         }
         if (answer instanceof ServerAnswer.RetryLater r && r.status() == 0) {
@@ -401,9 +557,11 @@ public final class UploadLoop {
             });
         }
         String why = answer instanceof ServerAnswer.RetryLater r ? describe(r.status(), r.error(), r.message())
-                : answer instanceof ServerAnswer.Refused f ? describe(f.status(), f.error(), f.message()) : answer.toString();
-        recordError("token renewal failed: " + why + "; uploading with the current token", false);
-        renewNotBeforeNanos = System.nanoTime() + renewalBackoff.nextDelay(null).toNanos();
+                : answer instanceof ServerAnswer.Refused f ? describe(f.status(), f.error(), f.message())
+                : answer instanceof ServerAnswer.Unexpected u ? describe(u.status(), u.error(), u.message()) : answer.toString();
+        Duration wait = renewalBackoff.nextDelay(answer instanceof ServerAnswer.RetryLater r ? r.retryAfter() : null);
+        recordError("token renewal failed: " + why + "; uploading with the current token, renewing again in " + wait.toSeconds() + " s", false);
+        renewNotBeforeNanos = System.nanoTime() + wait.toNanos();
         return credentials;
     }
 
@@ -434,15 +592,22 @@ public final class UploadLoop {
         }
     }
 
-    private void halt(String why, String message) {
-        db.write(c -> {
+    /** Stops uploads for good (until enrolled again), unless the token refused is no longer the one stored: a newer enrollment wins. */
+    private void halt(String why, String message, String token) {
+        boolean current = db.write(c -> {
+            if (!storedTokenIs(c, token) && !token.equals(unsavedRenewal == null ? null : unsavedRenewal.token())) {
+                return false;
+            }
             ClientDatabase.putMeta(c, UploaderState.HALTED, why);
             ClientDatabase.putMeta(c, UploaderState.HALTED_MESSAGE, message);
             ClientDatabase.putMeta(c, UploaderState.RETRYING, null);
             ClientDatabase.putMeta(c, UploaderState.LAST_ERROR, message);
             ClientDatabase.putMeta(c, UploaderState.LAST_ERROR_AT, clock.instant().toString());
-            return null;
+            return true;
         });
+        if (!current) {
+            return;
+        }
         lock.lock();
         try {
             blocked = true;

@@ -8,6 +8,7 @@ import io.nuscape.client.QueueFullPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -202,7 +203,7 @@ public final class UploadQueue {
             }
             List<Long> seqs = new ArrayList<>();
             ByteArrayOutputStream json = new ByteArrayOutputStream(Math.min(maxBytes, 64 * 1024));
-            json.writeBytes(("{\"batch_id\":\"" + batchId + "\",\"events\":[").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            json.writeBytes(("{\"batch_id\":\"" + batchId + "\",\"events\":[").getBytes(StandardCharsets.US_ASCII));
             try (PreparedStatement s = c.prepareStatement(
                     "SELECT seq, event_id, ts_ms, kind, key, duration_ms FROM events WHERE batch_id IS NULL ORDER BY seq LIMIT ?")) {
                 s.setInt(1, maxEvents);
@@ -318,6 +319,7 @@ public final class UploadQueue {
             ClientDatabase.putMeta(c, UploaderState.LAST_UPLOAD_AT, at);
             ClientDatabase.putMeta(c, UploaderState.LAST_UPLOAD_EVENTS, Integer.toString(removed - dead));
             ClientDatabase.putMeta(c, UploaderState.RETRYING, null);
+            ClientDatabase.putMeta(c, UploaderState.TOKEN_REFUSED, null);
             ClientDatabase.putMeta(c, UploaderState.LAST_ERROR, dead == 0 ? null
                     : dead + " events of batch " + batchId + " rejected by the server (dead letters)");
             ClientDatabase.putMeta(c, UploaderState.LAST_ERROR_AT, dead == 0 ? null : at);
@@ -400,6 +402,66 @@ public final class UploadQueue {
     }
 
     public long dropped() {
-        return db.read(c -> ClientDatabase.metaLong(c, DROPPED));
+        return db.read(UploadQueue::dropped);
+    }
+
+    /** Events dropped under {@link QueueFullPolicy#DROP_OLDEST} since the database was made. */
+    public static long dropped(Connection c) throws SQLException {
+        return ClientDatabase.metaLong(c, DROPPED);
+    }
+
+    /**
+     * Puts the events of a batch the server found too large back in the queue, in their order, and forgets the
+     * batch: a 4xx means the server queued none of it, so the events may go again under a new {@code batch_id}.
+     */
+    public int unbatch(String batchId) {
+        return db.write(c -> {
+            int n;
+            try (PreparedStatement s = c.prepareStatement("UPDATE events SET batch_id = NULL WHERE batch_id = ?")) {
+                s.setString(1, batchId);
+                n = s.executeUpdate();
+            }
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM batches WHERE batch_id = ?")) {
+                s.setString(1, batchId);
+                s.executeUpdate();
+            }
+            return n;
+        });
+    }
+
+    /**
+     * Moves dead letters back into the queue, oldest first, as many as there is room for (never dropping queued
+     * events for them); answers how many moved. They keep their event ids, so the server counts each at most once.
+     */
+    public int requeueDeadLetters() {
+        return db.write(c -> {
+            long room = capacity - depth(c);
+            if (room <= 0) {
+                return 0;
+            }
+            List<Long> ids = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT id FROM dead_letters ORDER BY id LIMIT ?")) {
+                s.setLong(1, room);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getLong(1));
+                    }
+                }
+            }
+            int moved = 0;
+            try (PreparedStatement copy = c.prepareStatement("""
+                    INSERT OR IGNORE INTO events (event_id, ts_ms, kind, key, duration_ms)
+                    SELECT event_id, ts_ms, kind, key, duration_ms FROM dead_letters WHERE id = ?""");
+                 PreparedStatement delete = c.prepareStatement("DELETE FROM dead_letters WHERE id = ?")) {
+                for (long id : ids) {
+                    copy.setLong(1, id);
+                    // An id already queued again (the same event dead twice) is not queued twice.
+                    moved += copy.executeUpdate();
+                    delete.setLong(1, id);
+                    delete.executeUpdate();
+                }
+            }
+            return moved;
+        });
     }
 }

@@ -2,7 +2,7 @@ package io.nuscape.client.internal;
 
 /** Names of the uploader's state in the meta table, shared by the uploader and the status report. */
 public final class UploaderState {
-    /** "revoked" or "token_rejected" while uploads are stopped for the device's credentials. */
+    /** "revoked" while uploads are stopped for the device's credentials ("token_rejected" in databases of earlier versions). */
     public static final String HALTED = "halted";
     public static final String HALTED_MESSAGE = "halted_message";
     public static final String RETRYING = "retrying";
@@ -14,6 +14,9 @@ public final class UploaderState {
     public static final String SERVER_OFFSET_MS = "server_offset_ms";
     /** When a renewal got no answer: the server may have replaced the token anyway. */
     public static final String RENEWAL_IN_DOUBT_AT = "renewal_in_doubt_at";
+
+    /** Set while the server refuses the token (401, or 403 other than revoked): the status says so; probed again slowly. */
+    public static final String TOKEN_REFUSED = "token_refused";
 
     public static final String REVOKED = "revoked";
     public static final String TOKEN_REJECTED = "token_rejected";

@@ -65,4 +65,24 @@ class ClientDatabaseTest {
         Files.setPosixFilePermissions(wal, PosixFilePermissions.fromString("rw-r-----"));
         assertThrows(ClientException.class, () -> ClientDatabase.open(file, true));
     }
+
+    static int pragma(ClientDatabase db, String name) {
+        return db.read(c -> {
+            try (var s = c.createStatement(); var rs = s.executeQuery("PRAGMA " + name)) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        });
+    }
+
+    @Test
+    void syncEveryWriteAsksForFullFsyncWhereTheSystemHasIt() {
+        try (ClientDatabase db = ClientDatabase.open(dir.resolve("durable.db"), true)) {
+            assertEquals(1, pragma(db, "fullfsync"), "macOS: fsync alone does not reach the disk");
+            assertEquals(1, pragma(db, "checkpoint_fullfsync"));
+        }
+        try (ClientDatabase db = ClientDatabase.open(dir.resolve("fast.db"), false)) {
+            assertEquals(0, pragma(db, "fullfsync"));
+        }
+    }
 }

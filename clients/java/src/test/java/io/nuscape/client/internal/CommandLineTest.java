@@ -62,4 +62,26 @@ class CommandLineTest {
         assertEquals(Duration.ofHours(2), CommandLine.duration("2h", "d"));
         assertEquals(Duration.ofMinutes(1), CommandLine.duration("PT1M", "d"));
     }
+
+    @Test
+    void requeueDeadLettersPutsThemBackInTheQueue() {
+        try (ClientDatabase db = ClientDatabase.open(dir.resolve("cli.db"), false)) {
+            UploadQueue queue = new UploadQueue(db, 100, io.nuscape.client.QueueFullPolicy.REFUSE, 100);
+            queue.add(new QueuedEvent(java.util.UUID.randomUUID(), System.currentTimeMillis(), "app", "dead", 1000));
+            String batch = queue.nextBatch(10, 100_000, java.util.UUID.randomUUID(), System.currentTimeMillis()).orElseThrow().batchId();
+            queue.deadLetterBatch(batch, 400, "invalid_request", "{}", System.currentTimeMillis());
+        }
+        assertEquals(3, run("requeue-dead-letters", "--timeout", "1s"), "requeued, but not enrolled: nothing can be sent");
+        assertTrue(out.toString().contains("requeued 1 dead letters"), out.toString());
+        assertEquals(0, run("status", "--json"));
+        assertTrue(out.toString().contains("\"queued_events\":1"), out.toString());
+        assertTrue(out.toString().contains("\"dead_letters\":0"), out.toString());
+    }
+
+    @Test
+    void plainHttpToAnotherMachineIsRefusedUnlessAskedFor() {
+        assertEquals(2, run("--server", "http://api.example.com", "status"));
+        assertTrue(err.toString().contains("plain http"), err.toString());
+        assertEquals(0, run("--server", "http://api.example.com", "--allow-insecure-http", "status"), err.toString());
+    }
 }
