@@ -294,6 +294,32 @@ class DashboardBrowserTest {
         screenshot("session-ended");
     }
 
+    /** A new account's first admin is told how to enroll the first device, on the overview and on the devices view. */
+    @Test
+    @Order(7)
+    void aNewAccountExplainsHowToEnrollItsFirstDevice() throws Exception {
+        UUID fresh = UUID.randomUUID();
+        try (var c = db.connect(); var s = c.createStatement()) {
+            s.execute("INSERT INTO accounts (account_id, name) VALUES ('" + fresh + "', 'New account')");
+        }
+        String token = new TokenIssuer(runtime.keys(), Optional.empty(), "nuscape", "nuscape")
+                .issue(fresh, "browser-test-new", Set.of(Scope.ADMIN, Scope.READ), 0, Instant.now(), Duration.ofHours(1));
+        JsonNode invited = Json.mapper().readTree(send("POST", "/api/v1/users", token, "{\"email\":\"new@browser.test\",\"role\":\"admin\"}", 201));
+        accept(invited.at("/invitation/url").asText(), "a brand new password");
+        browser.get(base + "/#/overview");
+        waitFor(By.id("email")).sendKeys("new@browser.test");
+        browser.findElement(By.id("password")).sendKeys("a brand new password");
+        browser.findElement(By.id("sign-in")).click();
+        WebElement empty = waitFor(By.id("empty"));
+        assertTrue(empty.getText().contains("Enroll your first device"), empty.getText());
+        assertEquals("0", browser.findElement(By.id("total")).getAttribute("data-ms"));
+        assertFalse(browser.findElement(By.id("main")).getText().contains("undefined"), browser.findElement(By.id("main")).getText());
+        screenshot("overview-new-account");
+        go("#/devices", By.id("enroll"));
+        assertTrue(browser.findElement(By.id("empty")).getText().contains("No devices yet"));
+        assertNoPolicyViolations();
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------
 
     private static void ingestKnownEvents() throws Exception {
@@ -330,6 +356,8 @@ class DashboardBrowserTest {
         String q = query(range);
         assertEquals(range.get("from") + " " + range.get("to") + " " + range.get("tz"), askedRange(), "the range the page computed in its zone");
         assertFalse(browser.findElements(By.cssSelector(".chart canvas")).isEmpty(), "the trend chart is drawn");
+        String shown = browser.findElement(By.id("main")).getText();
+        assertFalse(shown.contains("undefined") || shown.contains("null") || shown.contains("NaN"), shown);
         assertNoPolicyViolations();
         JsonNode summary = call("GET", "/api/v1/usage/summary?kind=app&compare=previous&" + q, null, 200);
         WebElement total = browser.findElement(By.id("total"));

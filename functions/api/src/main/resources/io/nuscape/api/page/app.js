@@ -370,7 +370,7 @@
   let routeStarted = 0;
   let renders = 0; // each view put on the page counts one: what tests and the bench wait for
   function mount(...nodes) {
-    main.replaceChildren(...nodes);
+    main.replaceChildren(...nodes.filter(n => n !== null && n !== undefined && n !== false)); // absent parts, not the text "undefined"
     sizeBars(main);
     for (const draw of charts.splice(0)) draw();
     // When the view asked for its data, and since the page started loading: what scripts/bench page reads.
