@@ -44,8 +44,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -77,13 +75,7 @@ class DashboardBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path chromium = Path.of(System.getenv().getOrDefault("NUSCAPE_CHROMIUM", "/usr/bin/chromium"));
-        Path driver = Path.of(System.getenv().getOrDefault("NUSCAPE_CHROMEDRIVER", "/usr/bin/chromedriver"));
-        if (!Files.isExecutable(chromium) || !Files.isExecutable(driver)) {
-            throw new IllegalStateException("the dashboard's browser tests need Chromium and its driver, and " + chromium + " or " + driver
-                    + " is missing: install Debian's packages (apt-get install chromium chromium-driver; scripts/test does this itself),"
-                    + " or point NUSCAPE_CHROMIUM and NUSCAPE_CHROMEDRIVER at them");
-        }
+        browser = HeadlessChromium.start(profileDir); // first: without a browser, fail before starting anything else
         db = TestPostgres.newDatabase("dashboard");
         Map<String, String> env = LocalRuntimeEndToEndTest.environment(db, "dashboard");
         env.put("NUSCAPE_ACCESS_TOKEN_MINUTES", "1");
@@ -99,14 +91,6 @@ class DashboardBrowserTest {
         accept(invited.at("/invitation/url").asText(), ADMIN_PASSWORD);
         ingestKnownEvents();
 
-        System.setProperty("webdriver.chrome.driver", driver.toString());
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(chromium.toFile());
-        // The flags this machine's Chromium needs: no sandbox as root, no background calls to Google's hosts.
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                "--user-data-dir=" + profileDir, "--window-size=1280,1000");
-        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile()).usingAnyFreePort().build(), options);
         // On every page: keep every Content-Security-Policy violation (none may happen) and every request's timing.
         browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
                 "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"

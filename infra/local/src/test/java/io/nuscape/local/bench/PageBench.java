@@ -38,8 +38,6 @@ import java.util.zip.GZIPOutputStream;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -58,11 +56,6 @@ public final class PageBench {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        Path chromium = Path.of(System.getenv().getOrDefault("NUSCAPE_CHROMIUM", "/usr/bin/chromium"));
-        Path driver = Path.of(System.getenv().getOrDefault("NUSCAPE_CHROMEDRIVER", "/usr/bin/chromedriver"));
-        if (!Files.isExecutable(chromium) || !Files.isExecutable(driver)) {
-            throw new IllegalStateException("scripts/bench page needs Chromium: apt-get install chromium chromium-driver");
-        }
         Path dataDir = Files.createTempDirectory("nuscape-page");
         Map<String, String> env = new HashMap<>(Map.of("NUSCAPE_LOG_LEVEL", "WARN"));
         Path root = Path.of(System.getenv().getOrDefault("NUSCAPE_HOME", ".")).toAbsolutePath();
@@ -134,13 +127,7 @@ public final class PageBench {
                     new View("profile_30d", "#/profiles/" + profile, withList(overviewCalls(days30, "1d", "&profile_id=" + profile), "/api/v1/profiles",
                             "/api/v1/profiles/" + profile + "/screen-time?" + days30 + "&step=1d")));
 
-            ChromeOptions options = new ChromeOptions();
-            options.setBinary(chromium.toFile());
-            options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                    "--user-data-dir=" + Files.createTempDirectory("nuscape-page-chromium"), "--window-size=1280,1000");
-            ChromeDriver browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile()).usingAnyFreePort().build(),
-                    options);
+            ChromeDriver browser = io.nuscape.local.HeadlessChromium.start(Files.createTempDirectory("nuscape-page-chromium"));
             try {
                 browser.get(base + "/#/overview");
                 new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.visibilityOfElementLocated(By.id("email")))
